@@ -1,0 +1,3 @@
+"""Rollcall: team membership and identity provisioning for SaaS products."""
+
+__version__ = "0.1.0"

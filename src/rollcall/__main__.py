@@ -1,0 +1,5 @@
+"""``python -m rollcall`` runs the operator command line."""
+
+from rollcall.cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""The Manage Team pages."""

@@ -1,0 +1,5 @@
+"""Manage Team routes."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

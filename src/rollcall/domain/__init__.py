@@ -1,0 +1,1 @@
+"""Product rules for orgs and members; no web framework here."""

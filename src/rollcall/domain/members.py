@@ -1,0 +1,359 @@
+"""Member states and the rules that move members between them.
+
+The states and their meaning are in DESIGN.md ("Member states"). SCIM and SAML
+both land here: :func:`provision`, :func:`update`, :func:`deprovision` for the
+IdP's provisioning, :func:`sign_in` for single sign-on.
+"""
+
+import logging
+import re
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Final
+
+from sqlalchemy.orm import Session
+
+from rollcall.domain.audit import Actor, record
+from rollcall.errors import (
+    ConflictError,
+    ForbiddenError,
+    InvalidInputError,
+    MutabilityError,
+    NotFoundError,
+)
+from rollcall.search import Search
+from rollcall.storage import queries, writes
+from rollcall.storage.models import Member, MemberState, Org, Role, utcnow
+
+log = logging.getLogger(__name__)
+
+EMAIL_PATTERN = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,253}$")
+MAX_NAME_LENGTH = 256
+LISTED_STATES: Final = (
+    MemberState.PROVISIONED,
+    MemberState.ACTIVE,
+    MemberState.DEACTIVATED,
+    MemberState.REACTIVATED,
+)
+SIGNED_IN_STATES: Final = (MemberState.ACTIVE,)
+
+
+class Unset:
+    """Marks an attribute the request did not mention: keep its value."""
+
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+UNSET: Final = Unset()
+
+
+@dataclass(frozen=True)
+class MemberInput:
+    """The writable attributes of a member as an IdP sent them.
+
+    ``UNSET`` keeps the stored value; ``None`` clears it (for the primary
+    ``email``, ``None`` also means "no change": it cannot be deleted).
+    """
+
+    user_name: str | Unset = UNSET
+    email: str | Unset | None = UNSET
+    given_name: str | Unset | None = UNSET
+    family_name: str | Unset | None = UNSET
+    formatted_name: str | Unset | None = UNSET
+    display_name: str | Unset | None = UNSET
+    external_id: str | Unset | None = UNSET
+    active: bool | Unset = UNSET
+
+
+class SignInRefusedError(ForbiddenError):
+    """Single sign-on is refused; ``reason`` is a short code for logs and metrics."""
+
+    def __init__(self, detail: str, reason: str) -> None:
+        super().__init__(detail)
+        self.reason = reason
+
+
+NAME_FIELDS: Final = (
+    "given_name",
+    "family_name",
+    "formatted_name",
+    "display_name",
+    "external_id",
+)
+
+
+def new_scim_id() -> str:
+    return str(uuid.uuid4())
+
+
+def get_member(db: Session, org: Org, scim_id: str) -> Member:
+    """The member with SCIM id ``scim_id``; deprovisioned members are not found."""
+    member = queries.get_member_by_scim_id(db, org.id, scim_id)
+    if member is None or member.state == MemberState.DEPROVISIONED:
+        raise NotFoundError(f"no user with id {scim_id!r} in this org")
+    return member
+
+
+def search(db: Session, org: Org, query: Search) -> tuple[int, Sequence[Member]]:
+    """Total count and one page of the org's members visible to SCIM."""
+    return queries.search_members(db, org.id, query, LISTED_STATES)
+
+
+def provision(db: Session, org: Org, data: MemberInput, actor: Actor) -> Member:
+    """Create a member from a SCIM POST, or restore a deprovisioned one.
+
+    :raises InvalidInputError: userName missing, not the email, or off-domain.
+    :raises ConflictError: another member of the org has this email.
+    """
+    email = _primary_email(org, data)
+    existing = queries.get_member_by_email(db, org.id, email, for_update=True)
+    if existing is not None and existing.state != MemberState.DEPROVISIONED:
+        raise ConflictError(
+            f"a member with userName {email!r} already exists in this org; to link "
+            "it, look it up with a filter instead of creating it"
+        )
+    if existing is not None:
+        return _restore(db, org, existing, data, actor)
+
+    member = Member(
+        org_id=org.id,
+        scim_id=new_scim_id(),
+        email=email,
+        email_lower=email.lower(),
+        role=Role.MEMBER,
+        state=MemberState.PROVISIONED,
+        scim_managed=True,
+    )
+    _apply_names(member, data)
+    if data.active is False:
+        member.state = MemberState.DEACTIVATED
+    writes.add(db, member, conflict=f"a member with userName {email!r} already exists")
+    record(db, org, actor, "member.provisioned", member, state=member.state)
+    return member
+
+
+def update(
+    db: Session, org: Org, member: Member, data: MemberInput, actor: Actor
+) -> Member:
+    """Apply a SCIM PUT or PATCH: names, externalId, active; email never changes.
+
+    :raises MutabilityError: the request changes the email or userName.
+    """
+    _check_identity_unchanged(member, data)
+    before = _snapshot(member)
+    _apply_names(member, data)
+    if not isinstance(data.active, Unset):
+        _set_active(db, org, member, data.active)
+    member.scim_managed = True
+    changed = _snapshot(member) != before
+    if changed:
+        _touch(member)
+        writes.flush_member(db, member)
+        record(db, org, actor, "member.updated", member, changed=_diff(before, member))
+    return member
+
+
+def deprovision(db: Session, org: Org, member: Member, actor: Actor) -> None:
+    """SCIM DELETE: the member can no longer sign in and vanishes from SCIM."""
+    member.state = MemberState.DEPROVISIONED
+    _touch(member)
+    writes.delete_member_sessions(db, org.id, member.id)
+    writes.flush_member(db, member)
+    record(db, org, actor, "member.deprovisioned", member)
+
+
+def sign_in(
+    db: Session,
+    org: Org,
+    email: str,
+    given_name: str | None,
+    family_name: str | None,
+    actor: Actor,
+) -> Member:
+    """Let ``email`` in through SSO, creating the member on first sign-in (JIT).
+
+    :raises SignInRefusedError: off-domain email, or access removed by the org.
+    """
+    email = email.strip()
+    if not EMAIL_PATTERN.match(email):
+        raise SignInRefusedError(f"{email!r} is not an email address", "bad_email")
+    if not _domain_allowed(org, email):
+        raise SignInRefusedError(
+            f"{email} is not on a domain this organisation signs in with", "domain"
+        )
+    member = queries.get_member_by_email(db, org.id, email, for_update=True)
+    if member is None:
+        member = _create_on_sign_in(db, org, email, given_name, family_name, actor)
+    elif not member.can_sign_in:
+        raise SignInRefusedError(
+            "your access to this organisation was removed by its administrator",
+            str(member.state),
+        )
+    return mark_signed_in(db, org, member, given_name, family_name)
+
+
+def mark_signed_in(
+    db: Session,
+    org: Org,
+    member: Member,
+    given_name: str | None = None,
+    family_name: str | None = None,
+) -> Member:
+    """Record a successful sign-in: the member becomes ``active``."""
+    if not member.scim_managed:
+        member.given_name = _clean(given_name) or member.given_name
+        member.family_name = _clean(family_name) or member.family_name
+    if member.state != MemberState.ACTIVE:
+        member.state = MemberState.ACTIVE
+        _touch(member)
+    member.last_sign_in_at = utcnow()
+    writes.flush_member(db, member)
+    return member
+
+
+def deactivate(db: Session, org: Org, member: Member, actor: Actor) -> None:
+    """An admin removes a member from the team (the same as SCIM active=false)."""
+    if member.state in (MemberState.DEACTIVATED, MemberState.DEPROVISIONED):
+        return
+    _set_active(db, org, member, False)
+    _touch(member)
+    writes.flush_member(db, member)
+    record(db, org, actor, "member.deactivated", member)
+
+
+def _create_on_sign_in(
+    db: Session,
+    org: Org,
+    email: str,
+    given_name: str | None,
+    family_name: str | None,
+    actor: Actor,
+) -> Member:
+    member = Member(
+        org_id=org.id,
+        scim_id=new_scim_id(),
+        email=email,
+        email_lower=email.lower(),
+        given_name=_clean(given_name),
+        family_name=_clean(family_name),
+        role=Role.MEMBER,
+        state=MemberState.ACTIVE,
+    )
+    member.formatted_name = _formatted(member)
+    try:
+        writes.add(db, member)
+    except ConflictError:
+        # A concurrent sign-in or provisioning created the member first.
+        existing = queries.get_member_by_email(db, org.id, email)
+        if existing is None or not existing.can_sign_in:
+            raise SignInRefusedError(
+                "your access to this organisation was removed by its administrator",
+                "deactivated",
+            ) from None
+        return existing
+    record(db, org, actor, "member.joined", member)
+    return member
+
+
+def _restore(
+    db: Session, org: Org, member: Member, data: MemberInput, actor: Actor
+) -> Member:
+    member.state = (
+        MemberState.DEACTIVATED if data.active is False else MemberState.PROVISIONED
+    )
+    member.scim_managed = True
+    _apply_names(member, data)
+    _touch(member)
+    writes.flush_member(db, member)
+    record(db, org, actor, "member.restored", member, state=member.state)
+    return member
+
+
+def _primary_email(org: Org, data: MemberInput) -> str:
+    if isinstance(data.user_name, Unset) or not data.user_name.strip():
+        raise InvalidInputError("userName is required and must be the user's email")
+    user_name = data.user_name.strip()
+    if not EMAIL_PATTERN.match(user_name):
+        raise InvalidInputError(f"userName {user_name!r} is not an email address")
+    if isinstance(data.email, str) and data.email.strip().lower() != user_name.lower():
+        raise InvalidInputError(
+            f"userName {user_name!r} must equal the primary email "
+            f"{data.email.strip()!r}"
+        )
+    if not _domain_allowed(org, user_name):
+        allowed = ", ".join(org.domain_names) or "none yet"
+        raise InvalidInputError(
+            f"the email domain of {user_name!r} is not an SSO domain of this org "
+            f"(allowed: {allowed})"
+        )
+    return user_name
+
+
+def _domain_allowed(org: Org, email: str) -> bool:
+    return email.rpartition("@")[2].lower() in org.domain_names
+
+
+def _check_identity_unchanged(member: Member, data: MemberInput) -> None:
+    for label, value in (("userName", data.user_name), ("email", data.email)):
+        if isinstance(value, str) and value.strip().lower() != member.email_lower:
+            raise MutabilityError(
+                f"{label} cannot change: it is the member's identity "
+                f"({member.email!r}); got {value.strip()!r}"
+            )
+
+
+def _apply_names(member: Member, data: MemberInput) -> None:
+    for name in NAME_FIELDS:
+        value = getattr(data, name)
+        if isinstance(value, Unset):
+            continue
+        if value is not None and not isinstance(value, str):
+            raise InvalidInputError(f"{name} must be a string")
+        if value is not None and len(value) > MAX_NAME_LENGTH:
+            raise InvalidInputError(f"{name} is longer than {MAX_NAME_LENGTH}")
+        setattr(member, name, _clean(value))
+    if isinstance(data.formatted_name, Unset) or data.formatted_name is None:
+        member.formatted_name = _formatted(member)
+
+
+def _formatted(member: Member) -> str | None:
+    parts = [p for p in (member.given_name, member.family_name) if p]
+    return " ".join(parts) or None
+
+
+def _set_active(db: Session, org: Org, member: Member, active: bool) -> None:
+    if not active and member.state != MemberState.DEACTIVATED:
+        member.state = MemberState.DEACTIVATED
+        writes.delete_member_sessions(db, org.id, member.id)
+    elif active and member.state == MemberState.DEACTIVATED:
+        member.state = MemberState.REACTIVATED
+
+
+def _clean(value: str | None) -> str | None:
+    if value is None:
+        return None
+    value = value.strip()
+    return value or None
+
+
+def _touch(member: Member) -> None:
+    member.version = (member.version or 1) + 1
+    member.updated_at = utcnow()
+
+
+Snapshot = tuple[object, ...]
+
+
+def _snapshot(member: Member) -> Snapshot:
+    return (*(getattr(member, n) for n in NAME_FIELDS), member.state)
+
+
+def _diff(before: Snapshot, member: Member) -> list[str]:
+    names = [*NAME_FIELDS, "state"]
+    return [
+        n
+        for n, old, new in zip(names, before, _snapshot(member), strict=True)
+        if old != new
+    ]

@@ -1,0 +1,144 @@
+"""Browser sessions and the operator's one-time admin sign-in links.
+
+A session lives in the database, so every instance sees it and it ends the
+moment its member may no longer sign in: :func:`resolve_session` checks the
+member's state on every request.
+"""
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from rollcall.domain import members
+from rollcall.domain.audit import Actor, record
+from rollcall.domain.orgs import hash_secret
+from rollcall.errors import ForbiddenError, InvalidInputError
+from rollcall.storage import queries, writes
+from rollcall.storage.models import (
+    AdminLink,
+    Member,
+    MemberState,
+    Org,
+    Role,
+    WebSession,
+    utcnow,
+)
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """A live session with the member and org it belongs to."""
+
+    session: WebSession
+    member: Member
+    org: Org
+
+
+def start_session(
+    db: Session, org: Org, member: Member, *, via: str, hours: int
+) -> str:
+    """Open a session for ``member``; returns the secret for the cookie."""
+    raw = secrets.token_urlsafe(32)
+    writes.add(
+        db,
+        WebSession(
+            token_hash=hash_secret(raw),
+            org_id=org.id,
+            member_id=member.id,
+            via=via,
+            expires_at=utcnow() + timedelta(hours=hours),
+        ),
+    )
+    return raw
+
+
+def resolve_session(db: Session, raw: str) -> SignedIn | None:
+    """The session behind cookie value ``raw``, if it is live and its member may
+    still sign in; otherwise None (and an ended session is removed)."""
+    session = queries.get_session_by_hash(db, hash_secret(raw))
+    if session is None:
+        return None
+    member = queries.get_member_by_id(db, session.org_id, session.member_id)
+    if session.expires_at <= utcnow() or member is None or not member.can_sign_in:
+        writes.delete_session(db, session.id)
+        return None
+    org = db.get(Org, session.org_id)
+    if org is None:
+        return None
+    return SignedIn(session, member, org)
+
+
+def end_session(db: Session, raw: str) -> None:
+    session = queries.get_session_by_hash(db, hash_secret(raw))
+    if session is not None:
+        writes.delete_session(db, session.id)
+
+
+def issue_admin_link(
+    db: Session, org: Org, email: str, *, minutes: int, actor: Actor
+) -> tuple[str, datetime, Member]:
+    """A one-time sign-in secret for ``email``, who becomes an owner if new.
+
+    :raises ForbiddenError: the member exists but was deactivated or removed.
+    """
+    email = email.strip()
+    if not members.EMAIL_PATTERN.match(email):
+        raise InvalidInputError(f"{email!r} is not an email address")
+    member = queries.get_member_by_email(db, org.id, email)
+    if member is None:
+        member = _first_owner(db, org, email, actor)
+    elif not member.can_sign_in:
+        raise ForbiddenError(
+            f"{email} was {member.state} in this org; reactivate them first"
+        )
+    raw = secrets.token_urlsafe(32)
+    expires_at = utcnow() + timedelta(minutes=minutes)
+    writes.add(
+        db,
+        AdminLink(
+            token_hash=hash_secret(raw),
+            org_id=org.id,
+            member_id=member.id,
+            expires_at=expires_at,
+        ),
+    )
+    record(db, org, actor, "admin_link.issued", member, expires_at=str(expires_at))
+    return raw, expires_at, member
+
+
+def redeem_admin_link(db: Session, raw: str) -> tuple[Org, Member]:
+    """Use a one-time link: it works once, before it expires, for a member who
+    may still sign in.
+
+    :raises ForbiddenError: used, expired, unknown, or the member was removed.
+    """
+    link = queries.get_admin_link_by_hash(db, hash_secret(raw))
+    if link is None or link.used_at is not None or link.expires_at <= utcnow():
+        raise ForbiddenError(
+            "this sign-in link is not valid: it was used already, has expired, or "
+            "was never issued; ask support for a new one"
+        )
+    link.used_at = utcnow()
+    org = db.get(Org, link.org_id)
+    member = queries.get_member_by_id(db, link.org_id, link.member_id)
+    if org is None or member is None or not member.can_sign_in:
+        raise ForbiddenError("the account behind this link can no longer sign in")
+    members.mark_signed_in(db, org, member)
+    record(db, org, Actor("operator", "admin link"), "admin_link.used", member)
+    return org, member
+
+
+def _first_owner(db: Session, org: Org, email: str, actor: Actor) -> Member:
+    member = Member(
+        org_id=org.id,
+        scim_id=members.new_scim_id(),
+        email=email,
+        email_lower=email.lower(),
+        role=Role.OWNER,
+        state=MemberState.PROVISIONED,
+    )
+    writes.add(db, member, conflict=f"{email} is already a member")
+    record(db, org, actor, "member.added_as_owner", member)
+    return member

@@ -1,0 +1,1 @@
+"""All SQL: mapped tables, reads, writes, filters and migrations."""

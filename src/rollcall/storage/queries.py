@@ -1,0 +1,160 @@
+"""Reads. Every read of org-owned rows takes the ``org_id`` it is scoped to."""
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.orm import Session
+
+from rollcall.search import Search
+from rollcall.storage.filters import filter_clause, sort_column
+from rollcall.storage.models import (
+    AdminLink,
+    AuditEntry,
+    Member,
+    MemberState,
+    Org,
+    ProvisioningLogEntry,
+    ScimToken,
+    WebSession,
+)
+
+
+def get_org_by_public_id(db: Session, public_id: str) -> Org | None:
+    return db.scalar(select(Org).where(Org.public_id == public_id))
+
+
+def list_orgs(db: Session) -> Sequence[Org]:
+    return db.scalars(select(Org).order_by(Org.id)).all()
+
+
+def get_member_by_scim_id(db: Session, org_id: int, scim_id: str) -> Member | None:
+    return db.scalar(
+        select(Member).where(Member.org_id == org_id, Member.scim_id == scim_id)
+    )
+
+
+def get_member_by_id(db: Session, org_id: int, member_id: int) -> Member | None:
+    return db.scalar(
+        select(Member).where(Member.org_id == org_id, Member.id == member_id)
+    )
+
+
+def get_member_by_email(
+    db: Session, org_id: int, email: str, *, for_update: bool = False
+) -> Member | None:
+    query = select(Member).where(
+        Member.org_id == org_id, Member.email_lower == email.lower()
+    )
+    if for_update:
+        query = query.with_for_update()
+    return db.scalar(query)
+
+
+def search_members(
+    db: Session, org_id: int, search: Search, states: Sequence[MemberState]
+) -> tuple[int, Sequence[Member]]:
+    """The number of matches and one page of them, in a stable order.
+
+    Paging is done by the database; the order is the sort attribute (when one is
+    asked for) and then the member's row id, so pages never overlap.
+    """
+    where = [Member.org_id == org_id, Member.state.in_(list(states))]
+    if search.filter is not None:
+        where.append(filter_clause(search.filter))
+    total = db.scalar(select(func.count()).select_from(Member).where(*where)) or 0
+
+    order: list[ColumnElement[object]] = [Member.id]  # type: ignore[list-item]
+    if search.sort is not None:
+        column = sort_column(search.sort.attribute)
+        order.insert(0, column.desc() if search.sort.descending else column.asc())
+    paging = search.paging
+    page = db.scalars(
+        select(Member)
+        .where(*where)
+        .order_by(*order)
+        .offset(paging.start_index - 1)
+        .limit(paging.count)
+    ).all()
+    return total, page
+
+
+def count_members(db: Session, org_id: int, states: Sequence[MemberState]) -> int:
+    query = select(func.count()).where(
+        Member.org_id == org_id, Member.state.in_(list(states))
+    )
+    return db.scalar(query) or 0
+
+
+def count_owners(db: Session, org_id: int, states: Sequence[MemberState]) -> int:
+    query = select(func.count()).where(
+        Member.org_id == org_id, Member.role == "owner", Member.state.in_(list(states))
+    )
+    return db.scalar(query) or 0
+
+
+def get_token_by_hash(db: Session, token_hash: str) -> ScimToken | None:
+    return db.scalar(select(ScimToken).where(ScimToken.token_hash == token_hash))
+
+
+def list_tokens(db: Session, org_id: int) -> Sequence[ScimToken]:
+    return db.scalars(
+        select(ScimToken).where(ScimToken.org_id == org_id).order_by(ScimToken.id)
+    ).all()
+
+
+def get_token(db: Session, org_id: int, public_id: str) -> ScimToken | None:
+    return db.scalar(
+        select(ScimToken).where(
+            ScimToken.org_id == org_id, ScimToken.public_id == public_id
+        )
+    )
+
+
+def get_session_by_hash(db: Session, token_hash: str) -> WebSession | None:
+    return db.scalar(select(WebSession).where(WebSession.token_hash == token_hash))
+
+
+def get_admin_link_by_hash(db: Session, token_hash: str) -> AdminLink | None:
+    return db.scalar(select(AdminLink).where(AdminLink.token_hash == token_hash))
+
+
+def list_audit(
+    db: Session, org_id: int, *, limit: int = 100, before_id: int | None = None
+) -> Sequence[AuditEntry]:
+    query = select(AuditEntry).where(AuditEntry.org_id == org_id)
+    if before_id is not None:
+        query = query.where(AuditEntry.id < before_id)
+    return db.scalars(query.order_by(AuditEntry.id.desc()).limit(limit)).all()
+
+
+def list_provisioning_log(
+    db: Session,
+    org_id: int,
+    *,
+    limit: int = 100,
+    failed_only: bool | None = None,
+) -> Sequence[ProvisioningLogEntry]:
+    query = select(ProvisioningLogEntry).where(ProvisioningLogEntry.org_id == org_id)
+    if failed_only is True:
+        query = query.where(ProvisioningLogEntry.status >= 400)
+    elif failed_only is False:
+        query = query.where(ProvisioningLogEntry.status < 400)
+    return db.scalars(query.order_by(ProvisioningLogEntry.id.desc()).limit(limit)).all()
+
+
+def oldest_kept_log_id(db: Session, org_id: int, keep: int) -> int | None:
+    """The id of the ``keep``-th newest log entry of the org, if there are that many."""
+    return db.scalar(
+        select(ProvisioningLogEntry.id)
+        .where(ProvisioningLogEntry.org_id == org_id)
+        .order_by(ProvisioningLogEntry.id.desc())
+        .offset(keep - 1)
+        .limit(1)
+    )
+
+
+def latest_sign_in(db: Session, org_id: int) -> datetime | None:
+    return db.scalar(
+        select(func.max(Member.last_sign_in_at)).where(Member.org_id == org_id)
+    )
