@@ -8,10 +8,12 @@ sees a 2xx can rely on the change being stored.
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
 from sqlalchemy.orm import Session, sessionmaker
 
 from rollcall.config import Settings
+from rollcall.domain import sessions
+from rollcall.domain.sessions import SignedIn
 from rollcall.storage.db import unit_of_work
 
 
@@ -28,3 +30,38 @@ def get_db(request: Request) -> Iterator[Session]:
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 DbSession = Annotated[Session, Depends(get_db, scope="function")]
+
+
+SESSION_COOKIE = "rollcall_session"
+
+
+def get_signed_in(request: Request, db: DbSession) -> SignedIn | None:
+    """The live session of this browser, or None. Ends at once when the member
+    may no longer sign in (see :func:`rollcall.domain.sessions.resolve_session`)."""
+    raw = request.cookies.get(SESSION_COOKIE)
+    if not raw:
+        return None
+    signed_in = sessions.resolve_session(db, raw)
+    if signed_in is not None:
+        request.state.org_public_id = signed_in.org.public_id
+    return signed_in
+
+
+def set_session_cookie(response: Response, raw: str, settings: Settings) -> None:
+    """Set the session cookie: HTTP-only, SameSite=Lax, Secure over HTTPS."""
+    response.set_cookie(
+        SESSION_COOKIE,
+        raw,
+        max_age=settings.session_hours * 3600,
+        httponly=True,
+        secure=settings.public_url.startswith("https://"),
+        samesite="lax",
+        path="/",
+    )
+
+
+def clear_session_cookie(response: Response) -> None:
+    response.delete_cookie(SESSION_COOKIE, path="/")
+
+
+SignedInDep = Annotated[SignedIn | None, Depends(get_signed_in)]
