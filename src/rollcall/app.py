@@ -26,6 +26,7 @@ from rollcall.errors import (
     StaleVersionError,
 )
 from rollcall.logs import RequestIdMiddleware, configure_logging
+from rollcall.metrics import MetricsMiddleware
 from rollcall.saml import routes as saml_routes
 from rollcall.scim import routes as scim_routes
 from rollcall.scim.errors import SCIMError, error_response
@@ -83,6 +84,7 @@ def create_app(settings: Settings) -> FastAPI:
     for exc_class, handler in HANDLERS.items():
         app.add_exception_handler(exc_class, handler)
     scim_routes.install(app)
+    app.add_middleware(MetricsMiddleware)
     app.add_middleware(RequestIdMiddleware)
     return app
 

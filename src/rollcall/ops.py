@@ -1,8 +1,10 @@
-"""Operational endpoints: liveness and readiness."""
+"""Operational endpoints: liveness, readiness and Prometheus metrics."""
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
+
+from rollcall import metrics
 
 router = APIRouter()
 
@@ -22,3 +24,17 @@ def readyz(request: Request) -> JSONResponse:
     except Exception:
         return JSONResponse({"status": "database unavailable"}, status_code=503)
     return JSONResponse({"status": "ready"})
+
+
+@router.get("/metrics", include_in_schema=False)
+def prometheus_metrics() -> Response:
+    """The Prometheus exposition of this app (of all workers in multiprocess mode).
+
+    Labels hold no org ids or secrets; still, serve this path to the monitoring
+    network only (docs/operations.md).
+    """
+    current = metrics.current()
+    if current is None:
+        return Response("metrics are not enabled\n", status_code=404)
+    body, content_type = current.render()
+    return Response(body, media_type=content_type)

@@ -1,0 +1,189 @@
+"""Operations: Prometheus metrics over a live server, and their label hygiene."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from rollcall import metrics
+from rollcall.app import create_app
+from rollcall.config import Settings
+from tests.conftest import LiveServer
+
+
+def scrape(
+    client: httpx.Client,
+) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    """GET /metrics and index every sample by name and sorted labels."""
+    response = client.get("/metrics")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain")
+    samples = {}
+    for family in text_string_to_metric_families(response.text):
+        for sample in family.samples:
+            key = (sample.name, tuple(sorted(sample.labels.items())))
+            samples[key] = sample.value
+    return samples
+
+
+def requests_total(
+    samples: dict[tuple[str, tuple[tuple[str, str], ...]], float],
+    route: str,
+    status: str,
+    method: str = "GET",
+) -> float:
+    labels = (("method", method), ("route", route), ("status", status))
+    return samples.get(("rollcall_http_requests_total", labels), 0.0)
+
+
+def test_metrics_count_requests_by_route_template_and_status(
+    http: httpx.Client,
+) -> None:
+    for _ in range(3):
+        assert http.get("/healthz").status_code == 200
+    assert http.get("/no/such/page/secret-looking-value").status_code == 404
+
+    samples = scrape(http)
+
+    assert requests_total(samples, "/healthz", "200") == 3
+    assert requests_total(samples, "unmatched", "404") == 1
+    assert not any("secret-looking-value" in str(key) for key in samples)
+
+
+def test_metrics_time_requests_in_a_histogram(http: httpx.Client) -> None:
+    http.get("/healthz")
+    http.get("/readyz")
+
+    samples = scrape(http)
+
+    count_key = (
+        "rollcall_http_request_duration_seconds_count",
+        (("method", "GET"), ("route", "/readyz")),
+    )
+    sum_key = (
+        "rollcall_http_request_duration_seconds_sum",
+        (("method", "GET"), ("route", "/readyz")),
+    )
+    assert samples[count_key] == 1
+    assert 0 < samples[sum_key] < 10
+
+
+def test_unknown_http_method_is_labelled_other(http: httpx.Client) -> None:
+    http.request("BREW", "/healthz")
+
+    samples = scrape(http)
+
+    assert not any("BREW" in str(key) for key in samples)
+    assert any(
+        name == "rollcall_http_requests_total" and ("method", "OTHER") in labels
+        for name, labels in samples
+    )
+
+
+def test_each_app_counts_only_its_own_requests(
+    http: httpx.Client, settings: Settings
+) -> None:
+    for _ in range(4):
+        http.get("/healthz")
+    other_app = create_app(settings)
+
+    with LiveServer(other_app) as other, httpx.Client(base_url=other.url) as client:
+        other_samples = scrape(client)
+    other_app.state.engine.dispose()
+
+    assert requests_total(scrape(http), "/healthz", "200") == 4
+    assert requests_total(other_samples, "/healthz", "200") == 0
+
+
+def test_count_scim_labels_by_operation_and_status_class_only() -> None:
+    registry_owner = metrics.Metrics()
+    token = metrics.current_metrics.set(registry_owner)
+    try:
+        metrics.count_scim("create", 201)
+        metrics.count_scim("create", 409)
+        metrics.count_scim("create", 409)
+        metrics.count_scim("ada@example.com", 200)
+    finally:
+        metrics.current_metrics.reset(token)
+
+    def value(operation: str, outcome: str) -> float | None:
+        return registry_owner.registry.get_sample_value(
+            "rollcall_scim_operations_total",
+            {"operation": operation, "outcome": outcome},
+        )
+
+    assert value("create", "2xx") == 1
+    assert value("create", "4xx") == 2
+    assert value("other", "2xx") == 1
+    assert "ada@example.com" not in registry_owner.render()[0].decode()
+
+
+def test_count_sign_in_by_outcome_and_reason() -> None:
+    registry_owner = metrics.Metrics()
+    token = metrics.current_metrics.set(registry_owner)
+    try:
+        metrics.count_sign_in(True, "jit")
+        metrics.count_sign_in(False, "replay")
+        metrics.count_sign_in(False, "replay")
+        metrics.count_sign_in(False, "<saml:Assertion ID='x'>")
+        metrics.count_rate_limited()
+    finally:
+        metrics.current_metrics.reset(token)
+
+    def value(outcome: str, reason: str) -> float | None:
+        return registry_owner.registry.get_sample_value(
+            "rollcall_saml_sign_ins_total", {"outcome": outcome, "reason": reason}
+        )
+
+    assert value("accepted", "jit") == 1
+    assert value("refused", "replay") == 2
+    assert value("refused", "other") == 1
+    limited = registry_owner.registry.get_sample_value(
+        "rollcall_scim_rate_limited_total", {}
+    )
+    assert limited == 1
+
+
+def test_counting_outside_a_request_does_nothing() -> None:
+    assert metrics.current() is None
+    metrics.count_scim("create", 201)
+    metrics.count_sign_in(False, "replay")
+
+
+def test_metrics_of_worker_processes_are_summed_in_multiprocess_mode(
+    tmp_path: Path,
+) -> None:
+    """Several workers, one /metrics: each process writes its own file and any
+    process's exposition sums them."""
+    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}
+    worker = (
+        "from rollcall import metrics\n"
+        "m = metrics.Metrics()\n"
+        "token = metrics.current_metrics.set(m)\n"
+        "for _ in range({n}): metrics.count_scim('patch', 200)\n"
+    )
+    for n in (3, 4):
+        subprocess.run([sys.executable, "-c", worker.format(n=n)], env=env, check=True)
+    reader = (
+        "from rollcall import metrics\nprint(metrics.Metrics().render()[0].decode())\n"
+    )
+
+    output = subprocess.run(
+        [sys.executable, "-c", reader],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+
+    line = 'rollcall_scim_operations_total{operation="patch",outcome="2xx"} 7.0'
+    assert line in output
+
+
+@pytest.mark.parametrize("path", ["/healthz", "/metrics"])
+def test_ops_endpoints_need_no_credentials(http: httpx.Client, path: str) -> None:
+    assert http.get(path).status_code == 200
