@@ -1,0 +1,594 @@
+"""SCIM PATCH (RFC 7644 §3.5.2) applied to one member's SCIM User JSON.
+
+:func:`apply_patch` checks a PatchOp body, applies its operations in order to a
+copy of the member and returns a :class:`MemberInput` that holds only what the
+operations touched, so the domain applies all of it or nothing.
+
+Besides the RFC it accepts the habits of the IdPs in IDP-REQUESTS.md: ops in any
+case (Entra's ``Replace``), ``active`` as the strings ``"True"``/``"False"``, a
+no-path value object with plain, dotted or full-URN keys, single values sent as
+one-element lists, and a body without ``schemas`` (as Entra's examples show).
+Attributes Rollcall does not store (``title``, ``phoneNumbers``, enterprise
+attributes, ``id``, ``meta``, ``groups``, ``userType``, ``password``...) are
+accepted and ignored. Only one email is stored, the primary one; other emails
+an IdP adds are ignored, and the primary email itself can never change.
+"""
+
+import json
+import re
+from dataclasses import dataclass, field, replace
+from typing import Any, Final
+
+from rollcall.domain.members import MemberInput
+from rollcall.errors import InvalidFilterError, MutabilityError
+from rollcall.scim.errors import (
+    InvalidPathError,
+    InvalidSyntaxError,
+    InvalidValueError,
+    NoTargetError,
+    TooManyError,
+)
+
+PATCH_OP_SCHEMA: Final = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
+CORE_SCHEMA: Final = "urn:ietf:params:scim:schemas:core:2.0:user"
+CORE_SCHEMA_V1: Final = "urn:scim:schemas:core:1.0"
+ENTERPRISE_SCHEMA: Final = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:user"
+KNOWN_SCHEMAS: Final = (CORE_SCHEMA, CORE_SCHEMA_V1, ENTERPRISE_SCHEMA)
+OPS: Final = ("add", "replace", "remove")
+
+SIMPLE_FIELDS: Final = {
+    "username": "user_name",
+    "displayname": "display_name",
+    "externalid": "external_id",
+    "active": "active",
+}
+NAME_FIELDS: Final = {
+    "givenname": "given_name",
+    "familyname": "family_name",
+    "formatted": "formatted_name",
+}
+EMAIL_SUBS: Final = ("value", "type", "primary", "display")
+MAX_FILTER_DEPTH: Final = 16
+
+_NAME = r"[A-Za-z][A-Za-z0-9_$-]*"
+_PATH = re.compile(rf"({_NAME})(?:\[(.*)\])?(?:\.({_NAME}))?", re.DOTALL)
+_NON_SPACE = re.compile(r"\S")
+_TOKEN = re.compile(r'(?:("(?:[^"\\]|\\.)*")|([()])|([^\s()"]+))', re.DOTALL)
+
+
+@dataclass(frozen=True)
+class Compare:
+    """``attr op value`` inside a value path; ``value`` is unused for ``pr``."""
+
+    attr: str
+    op: str
+    value: object = None
+
+
+@dataclass(frozen=True)
+class Logic:
+    op: str
+    left: "Filter"
+    right: "Filter"
+
+
+@dataclass(frozen=True)
+class Not:
+    inner: "Filter"
+
+
+Filter = Compare | Logic | Not
+
+
+@dataclass(frozen=True)
+class Path:
+    """A parsed PATCH path; ``attr`` None means the resource itself."""
+
+    text: str
+    attr: str | None
+    sub: str | None = None
+    filter: Filter | None = None
+    ignored: bool = False
+
+
+@dataclass
+class Member:
+    """The working copy the operations change, and what they touched."""
+
+    values: dict[str, Any]
+    emails: list[dict[str, Any]]
+    identity: str
+    touched: set[str] = field(default_factory=set)
+
+    def set(self, name: str, value: object) -> None:
+        self.values[name] = value
+        self.touched.add(name)
+
+
+def apply_patch(
+    body: object, current: dict[str, Any], *, max_operations: int
+) -> MemberInput:
+    """Apply the PatchOp ``body`` to ``current`` (SCIM User JSON).
+
+    :returns: the attributes the operations touched; everything else UNSET.
+    :raises InvalidSyntaxError: the body is not a PatchOp message.
+    :raises TooManyError: more than ``max_operations`` operations.
+    :raises InvalidPathError: a path is malformed or names an unknown schema.
+    :raises InvalidFilterError: a value-path filter cannot be understood.
+    :raises InvalidValueError: a value has the wrong type.
+    :raises NoTargetError: a remove names nothing that exists.
+    :raises MutabilityError: the operations remove userName or the email.
+    """
+    operations = _read_operations(body, max_operations)
+    member = _load(current)
+    for number, operation in enumerate(operations, start=1):
+        _apply_operation(member, number, operation)
+    return _member_input(member)
+
+
+def _read_operations(body: object, max_operations: int) -> list[object]:
+    if not isinstance(body, dict):
+        raise InvalidSyntaxError("a PATCH body must be a JSON object (a PatchOp)")
+    found, schemas = _lookup(body, "schemas")
+    if found and not _names_patch_op(schemas):
+        raise InvalidSyntaxError(f"schemas must contain {PATCH_OP_SCHEMA!r}")
+    found, operations = _lookup(body, "Operations")
+    if not isinstance(operations, list) or not operations:
+        raise InvalidSyntaxError("Operations must be a non-empty list")
+    if len(operations) > max_operations:
+        raise TooManyError(
+            f"{len(operations)} operations in one PATCH; at most {max_operations}"
+        )
+    return operations
+
+
+def _names_patch_op(schemas: object) -> bool:
+    if not isinstance(schemas, list):
+        return False
+    return any(
+        isinstance(s, str) and s.lower() == PATCH_OP_SCHEMA.lower() for s in schemas
+    )
+
+
+def _lookup(obj: dict[str, Any], name: str) -> tuple[bool, object]:
+    """The member ``name`` of ``obj``, its key matched case-insensitively."""
+    matches = [key for key in obj if key.lower() == name.lower()]
+    if len(matches) > 1:
+        raise InvalidSyntaxError(f"{name} appears more than once in one object")
+    if not matches:
+        return False, None
+    return True, obj[matches[0]]
+
+
+def _load(current: dict[str, Any]) -> Member:
+    name = _lookup(current, "name")[1]
+    name = name if isinstance(name, dict) else {}
+    values = {field: _lookup(current, attr)[1] for attr, field in SIMPLE_FIELDS.items()}
+    values.update(
+        {field: _lookup(name, attr)[1] for attr, field in NAME_FIELDS.items()}
+    )
+    emails = _lookup(current, "emails")[1]
+    emails = emails if isinstance(emails, list) else []
+    entries = [_email_entry(e, "emails") for e in emails if isinstance(e, dict)]
+    member = Member(values, entries, "")
+    member.identity = (_primary_email(member) or "").lower()
+    return member
+
+
+def _apply_operation(member: Member, number: int, operation: object) -> None:
+    if not isinstance(operation, dict):
+        raise InvalidSyntaxError(f"operation {number} must be a JSON object")
+    op = _lookup(operation, "op")[1]
+    if not isinstance(op, str) or op.lower() not in OPS:
+        raise InvalidSyntaxError(
+            f"operation {number}: op must be add, replace or remove; got {_show(op)}"
+        )
+    op = op.lower()
+    has_value, value = _lookup(operation, "value")
+    if op != "remove" and not has_value:
+        raise InvalidSyntaxError(f"operation {number}: {op} needs a value")
+
+    path = _operation_path(number, _lookup(operation, "path")[1])
+    _apply_path(member, op, path, value, nested=False)
+
+
+def _operation_path(number: int, text: object) -> Path:
+    """The op's path; a null or blank one is no path (the resource itself)."""
+    if text is None or (isinstance(text, str) and not text.strip()):
+        return Path("", None)
+    if not isinstance(text, str):
+        raise InvalidPathError(f"operation {number}: path must be a string")
+    return _parse_path(text)
+
+
+def _apply_path(
+    member: Member, op: str, path: Path, value: object, *, nested: bool
+) -> None:
+    if path.ignored:
+        return
+    if path.attr is None:
+        _apply_value_object(member, op, path, value, nested=nested)
+    elif path.attr == "emails":
+        _apply_emails(member, op, path, value)
+    elif path.attr == "name":
+        _apply_name(member, op, path, value)
+    else:
+        _apply_simple(member, op, path, value)
+
+
+def _apply_value_object(
+    member: Member, op: str, path: Path, value: object, *, nested: bool
+) -> None:
+    """RFC 7644 §3.5.2.1/3: without a path, ``value`` holds attributes by name."""
+    if op == "remove":
+        raise NoTargetError("remove needs a path naming what to remove")
+    value = _single(value)
+    if not isinstance(value, dict):
+        raise InvalidValueError(f"{op} without a path needs an object of attributes")
+    for key, item in value.items():
+        if key.lower() == "schemas":
+            continue
+        inner = _parse_path(key)
+        if inner.attr is None and nested:
+            raise InvalidPathError(f"{_show(key)} cannot be nested in itself")
+        _apply_path(member, op, inner, item, nested=True)
+
+
+def _apply_simple(member: Member, op: str, path: Path, value: object) -> None:
+    assert path.attr is not None
+    name = SIMPLE_FIELDS[path.attr]
+    if path.sub is not None or path.filter is not None:
+        raise InvalidPathError(f"{_show(path.text)}: {path.attr} has no sub-attributes")
+    value = None if op == "remove" else _single(value)
+    if name == "user_name" and value is None:
+        raise MutabilityError("userName cannot be removed: it is the member's identity")
+    if name == "active":
+        member.set(name, _boolean(value, path.text))
+    else:
+        member.set(name, _string(value, path.text))
+
+
+def _apply_name(member: Member, op: str, path: Path, value: object) -> None:
+    if path.filter is not None:
+        raise InvalidPathError(f"{_show(path.text)}: name is not multi-valued")
+    if path.sub is not None:
+        name = NAME_FIELDS.get(path.sub)
+        if name is not None:  # other parts (middleName...) are not stored
+            member.set(
+                name, None if op == "remove" else _string(_single(value), path.text)
+            )
+        return
+
+    value = None if op == "remove" else _single(value)
+    if value is None:
+        for name in NAME_FIELDS.values():
+            member.set(name, None)
+        return
+    if not isinstance(value, dict):
+        raise InvalidValueError(f"{_show(path.text)} must be an object")
+    # RFC 7644 §3.5.2.3: sub-attributes left out of the value stay unchanged.
+    for key, item in value.items():
+        name = NAME_FIELDS.get(key.lower())
+        if name is not None:
+            member.set(name, _string(_single(item), f"name.{key}"))
+
+
+def _apply_emails(member: Member, op: str, path: Path, value: object) -> None:
+    if path.sub is not None and path.sub not in EMAIL_SUBS:
+        return
+    matches = _select(member.emails, path)
+    if op == "remove":
+        _remove_emails(member, path, matches)
+    elif path.filter is None and path.sub is None:
+        entries = _email_entries(value, path.text)
+        # DESIGN.md: emails null or [] means "no change", never "delete".
+        if entries and op == "replace":
+            member.emails = []
+        if entries:
+            _append_emails(member, entries)
+    else:
+        _set_in_emails(member, op, path, value, matches)
+
+
+def _set_in_emails(
+    member: Member, op: str, path: Path, value: object, matches: list[int]
+) -> None:
+    """Write through a value path; one that matches nothing adds a value."""
+    member.touched.add("email")
+    if not matches:
+        member.emails.append(_implied_entry(path.filter))
+        matches = [len(member.emails) - 1]
+    if path.sub is None:
+        entry = _email_entry(_single(value), path.text)
+        for i in matches:
+            old = member.emails[i] if op == "add" else {}
+            member.emails[i] = {**old, **entry}
+    else:
+        item = _email_entry({path.sub: _single(value)}, path.text)
+        for i in matches:
+            member.emails[i].update(item)
+    _settle_primary(member, matches)
+
+
+def _remove_emails(member: Member, path: Path, matches: list[int]) -> None:
+    if path.filter is None and path.sub is None:
+        raise MutabilityError(
+            "emails cannot be removed: the primary email is the member's identity"
+        )
+    if not matches:
+        raise NoTargetError(f"{_show(path.text)} matches no email")
+    if path.sub in (None, "value") and any(
+        str(member.emails[i].get("value") or "").lower() == member.identity
+        for i in matches
+    ):
+        raise MutabilityError(
+            "the primary email cannot be removed: it is the member's identity"
+        )
+    member.touched.add("email")
+    if path.sub is None:
+        member.emails = [e for i, e in enumerate(member.emails) if i not in matches]
+    else:
+        for i in matches:
+            member.emails[i].pop(path.sub, None)
+
+
+def _append_emails(member: Member, entries: list[dict[str, Any]]) -> None:
+    member.touched.add("email")
+    start = len(member.emails)
+    member.emails.extend(entries)
+    _settle_primary(member, list(range(start, len(member.emails))))
+
+
+def _settle_primary(member: Member, written: list[int]) -> None:
+    """RFC 7643 §2.4: ``primary`` is true at most once; the newest one wins."""
+    if any(member.emails[i].get("primary") is True for i in written):
+        for i, entry in enumerate(member.emails):
+            if i not in written:
+                entry["primary"] = False
+
+
+def _email_entries(value: object, where: str) -> list[dict[str, Any]]:
+    if value is None:
+        return []
+    values = value if isinstance(value, list) else [value]
+    entries = [_email_entry(v, where) for v in values]
+    if sum(e.get("primary") is True for e in entries) > 1:
+        raise InvalidValueError(f"{_show(where)}: only one email can be primary")
+    return entries
+
+
+def _email_entry(value: object, where: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise InvalidValueError(f"{_show(where)}: an email must be an object")
+    entry: dict[str, Any] = {}
+    for key, item in value.items():
+        sub = key.lower()
+        if sub == "primary":
+            entry[sub] = _boolean(_single(item), f"{where}.primary")
+        elif sub in EMAIL_SUBS:
+            entry[sub] = _string(_single(item), f"{where}.{key}")
+    return entry
+
+
+def _implied_entry(expr: Filter | None) -> dict[str, Any]:
+    """The email a filter of ``eq`` joined by ``and`` describes (Entra's add)."""
+    if isinstance(expr, Compare) and expr.op == "eq" and expr.value is not None:
+        return {expr.attr: expr.value}
+    if isinstance(expr, Logic) and expr.op == "and":
+        return {**_implied_entry(expr.left), **_implied_entry(expr.right)}
+    return {}
+
+
+def _select(emails: list[dict[str, Any]], path: Path) -> list[int]:
+    if path.filter is None:
+        return list(range(len(emails)))
+    _check_filter(path.filter)
+    return [i for i, entry in enumerate(emails) if _matches(path.filter, entry)]
+
+
+def _primary_email(member: Member) -> str | None:
+    primaries = [e for e in member.emails if e.get("primary") is True]
+    chosen = (primaries or member.emails or [{}])[0]
+    value = chosen.get("value")
+    return value if isinstance(value, str) else None
+
+
+def _member_input(member: Member) -> MemberInput:
+    data = MemberInput()
+    fields = {n: v for n, v in member.values.items() if n in member.touched}
+    if "email" in member.touched and member.emails:
+        email = _primary_email(member)
+        if email is None or not email.strip():
+            raise InvalidValueError("the primary email needs a value")
+        fields["email"] = email
+    return replace(data, **fields)
+
+
+def _single(value: object) -> object:
+    """IdPs send a single value as a one-element list (``"value": ["New"]``)."""
+    if isinstance(value, list) and len(value) == 1:
+        return value[0]
+    return value
+
+
+def _string(value: object, where: str) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise InvalidValueError(f"{_show(where)} must be a string")
+    return value
+
+
+def _boolean(value: object, where: str) -> bool:
+    """A boolean, or Entra's and OneLogin's ``"True"``/``"false"`` strings."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    raise InvalidValueError(f"{_show(where)} must be true or false")
+
+
+def _show(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _parse_path(text: str) -> Path:
+    """RFC 7644 §3.5.2 PATH: ``[URN:]attr[.sub]`` or ``attr[filter][.sub]``."""
+    schema, rest = _split_schema(text.strip())
+    if schema == ENTERPRISE_SCHEMA:
+        return Path(text, None, ignored=True)
+    if not rest:
+        return Path(text, None)
+    match = _PATH.fullmatch(rest)
+    if match is None:
+        raise InvalidPathError(f"{_show(text)} is not a valid attribute path")
+    attr, filter_text, sub = match.group(1).lower(), match.group(2), match.group(3)
+    expr = _parse_filter(filter_text) if filter_text is not None else None
+    known = attr in SIMPLE_FIELDS or attr in ("name", "emails")
+    return Path(text, attr, sub.lower() if sub else None, expr, ignored=not known)
+
+
+def _split_schema(text: str) -> tuple[str, str]:
+    if not text.lower().startswith("urn:"):
+        return CORE_SCHEMA, text
+    for schema in KNOWN_SCHEMAS:
+        if text.lower() == schema:
+            return schema, ""
+        if text.lower().startswith(schema + ":"):
+            return schema, text[len(schema) + 1 :]
+    raise InvalidPathError(
+        f"{_show(text)} names a schema this service does not support"
+    )
+
+
+def _parse_filter(text: str) -> Filter:
+    """A value-path filter (RFC 7644 §3.4.2.2): comparisons, and, or, not, ()."""
+    tokens = _tokenize(text)
+    expr, position = _parse_or(tokens, 0, 0)
+    if position != len(tokens):
+        raise InvalidFilterError(
+            f"unexpected {_show(tokens[position])} in filter {_show(text)}"
+        )
+    return expr
+
+
+def _tokenize(text: str) -> list[str]:
+    tokens: list[str] = []
+    position = _skip_space(text, 0)
+    while position < len(text):
+        match = _TOKEN.match(text, position)
+        if match is None:
+            raise InvalidFilterError(f"cannot read the filter {_show(text)}")
+        tokens.append(match.group(match.lastindex or 0))
+        position = _skip_space(text, match.end())
+    if not tokens:
+        raise InvalidFilterError("a value path needs a filter between [ and ]")
+    return tokens
+
+
+def _skip_space(text: str, position: int) -> int:
+    found = _NON_SPACE.search(text, position)
+    return found.start() if found else len(text)
+
+
+def _parse_or(tokens: list[str], i: int, depth: int) -> tuple[Filter, int]:
+    left, i = _parse_and(tokens, i, depth)
+    while i < len(tokens) and tokens[i].lower() == "or":
+        right, i = _parse_and(tokens, i + 1, depth)
+        left = Logic("or", left, right)
+    return left, i
+
+
+def _parse_and(tokens: list[str], i: int, depth: int) -> tuple[Filter, int]:
+    left, i = _parse_factor(tokens, i, depth)
+    while i < len(tokens) and tokens[i].lower() == "and":
+        right, i = _parse_factor(tokens, i + 1, depth)
+        left = Logic("and", left, right)
+    return left, i
+
+
+def _parse_factor(tokens: list[str], i: int, depth: int) -> tuple[Filter, int]:
+    if depth > MAX_FILTER_DEPTH:
+        raise InvalidFilterError("the filter nests too deeply")
+    word = tokens[i].lower() if i < len(tokens) else ""
+    if word == "not":
+        inner, i = _parse_factor(tokens, i + 1, depth + 1)
+        return Not(inner), i
+    if word == "(":
+        inner, i = _parse_or(tokens, i + 1, depth + 1)
+        if i >= len(tokens) or tokens[i] != ")":
+            raise InvalidFilterError("a ( in the filter is not closed")
+        return inner, i + 1
+    return _parse_compare(tokens, i)
+
+
+def _parse_compare(tokens: list[str], i: int) -> tuple[Filter, int]:
+    if i + 1 >= len(tokens) or not re.fullmatch(_NAME, tokens[i]):
+        raise InvalidFilterError("the filter needs an attribute and an operator")
+    attr, op = tokens[i].lower(), tokens[i + 1].lower()
+    if op == "pr":
+        return Compare(attr, op), i + 2
+    if op not in ("eq", "ne", "co", "sw", "ew", "gt", "ge", "lt", "le"):
+        raise InvalidFilterError(f"unknown filter operator {_show(tokens[i + 1])}")
+    if i + 2 >= len(tokens):
+        raise InvalidFilterError(f"{attr} {op} needs a value")
+    return Compare(attr, op, _literal(tokens[i + 2])), i + 3
+
+
+def _literal(token: str) -> object:
+    if token.lower() in ("true", "false", "null"):
+        return {"true": True, "false": False, "null": None}[token.lower()]
+    try:
+        value = json.loads(token)
+    except ValueError as exc:
+        raise InvalidFilterError(f"{_show(token)} is not a filter value") from exc
+    if not isinstance(value, str | int | float) or isinstance(value, bool):
+        raise InvalidFilterError(f"{_show(token)} is not a filter value")
+    return value
+
+
+def _check_filter(expr: Filter) -> None:
+    if isinstance(expr, Compare) and expr.attr not in EMAIL_SUBS:
+        raise InvalidFilterError(f"emails has no sub-attribute {_show(expr.attr)}")
+    if isinstance(expr, Logic):
+        _check_filter(expr.left)
+        _check_filter(expr.right)
+    if isinstance(expr, Not):
+        _check_filter(expr.inner)
+
+
+def _matches(expr: Filter, entry: dict[str, Any]) -> bool:
+    if isinstance(expr, Not):
+        return not _matches(expr.inner, entry)
+    if isinstance(expr, Logic):
+        left = _matches(expr.left, entry)
+        return (
+            (left and _matches(expr.right, entry))
+            if expr.op == "and"
+            else (left or _matches(expr.right, entry))
+        )
+    return _compare(expr, entry.get(expr.attr))
+
+
+def _compare(expr: Compare, actual: object) -> bool:
+    """Emails compare case-insensitively (RFC 7643 §4.1.2: caseExact false)."""
+    if expr.op == "pr":
+        return actual is not None and actual != ""
+    if expr.op in ("eq", "ne"):
+        same = _fold(actual) == _fold(expr.value) and type(actual) is type(expr.value)
+        return same if expr.op == "eq" else not same
+    if not isinstance(actual, str) or not isinstance(expr.value, str):
+        return False
+    a, b = actual.lower(), expr.value.lower()
+    return {
+        "co": b in a,
+        "sw": a.startswith(b),
+        "ew": a.endswith(b),
+        "gt": a > b,
+        "ge": a >= b,
+        "lt": a < b,
+        "le": a <= b,
+    }[expr.op]
+
+
+def _fold(value: object) -> object:
+    return value.lower() if isinstance(value, str) else value
