@@ -56,6 +56,11 @@ def get_org(db: Session, public_id: str) -> Org:
     return org
 
 
+def list_orgs(db: Session) -> list[Org]:
+    """Every org, oldest first: the operator's overview."""
+    return list(queries.list_orgs(db))
+
+
 def normalise_domain(domain: str) -> str:
     value = domain.strip().lower().rstrip(".")
     if value.startswith("@"):

@@ -4,6 +4,9 @@ from importlib import resources
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine
 
 
 def alembic_config(url: str) -> Config:
@@ -17,3 +20,11 @@ def alembic_config(url: str) -> Config:
 def upgrade(url: str) -> None:
     """Bring the database at ``url`` to the newest revision."""
     command.upgrade(alembic_config(url), "head")
+
+
+def is_current(engine: Engine) -> bool:
+    """Whether the database behind ``engine`` is at the newest revision."""
+    script = ScriptDirectory.from_config(alembic_config(str(engine.url)))
+    with engine.connect() as conn:
+        current = set(MigrationContext.configure(conn).get_current_heads())
+    return current == set(script.get_heads())
