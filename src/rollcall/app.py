@@ -84,6 +84,7 @@ def create_app(settings: Settings) -> FastAPI:
     for exc_class, handler in HANDLERS.items():
         app.add_exception_handler(exc_class, handler)
     scim_routes.install(app)
+    dashboard_routes.install(app)
     app.add_middleware(MetricsMiddleware)
     app.add_middleware(RequestIdMiddleware)
     return app

@@ -3,7 +3,7 @@
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from rollcall.search import Search
@@ -158,3 +158,71 @@ def latest_sign_in(db: Session, org_id: int) -> datetime | None:
     return db.scalar(
         select(func.max(Member.last_sign_in_at)).where(Member.org_id == org_id)
     )
+
+
+def list_team_members(
+    db: Session,
+    org_id: int,
+    states: Sequence[MemberState],
+    text: str | None,
+    *,
+    offset: int,
+    limit: int,
+) -> tuple[int, Sequence[Member]]:
+    """The count and one page of the org's members in ``states``, by email.
+
+    ``text`` (lower case) matches anywhere in the email or one of the names.
+    """
+    where: list[ColumnElement[bool]] = [
+        Member.org_id == org_id,
+        Member.state.in_(list(states)),
+    ]
+    if text:
+        pattern = "%" + _escape_like(text) + "%"
+        where.append(
+            or_(
+                Member.email_lower.like(pattern, escape="\\"),
+                *(
+                    func.lower(column).like(pattern, escape="\\")
+                    for column in (
+                        Member.formatted_name,
+                        Member.display_name,
+                        Member.given_name,
+                        Member.family_name,
+                    )
+                ),
+            )
+        )
+    total = db.scalar(select(func.count()).select_from(Member).where(*where)) or 0
+    page = db.scalars(
+        select(Member)
+        .where(*where)
+        .order_by(Member.email_lower, Member.id)
+        .offset(offset)
+        .limit(limit)
+    ).all()
+    return total, page
+
+
+def get_members_by_ids(
+    db: Session, org_id: int, member_ids: Sequence[int]
+) -> Sequence[Member]:
+    if not member_ids:
+        return []
+    return db.scalars(
+        select(Member).where(Member.org_id == org_id, Member.id.in_(member_ids))
+    ).all()
+
+
+def get_members_by_scim_ids(
+    db: Session, org_id: int, scim_ids: Sequence[str]
+) -> Sequence[Member]:
+    if not scim_ids:
+        return []
+    return db.scalars(
+        select(Member).where(Member.org_id == org_id, Member.scim_id.in_(scim_ids))
+    ).all()
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -1,0 +1,155 @@
+"""What the Manage Team pages read: the team list, its views, the org's logs.
+
+The team list shows members who signed in (``active``); "Not signed in yet"
+holds those the IdP provisioned or reactivated, "Deactivated" those whose access
+was removed. Every read is one org's rows, paged by the database.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Final, Literal
+
+from sqlalchemy.orm import Session
+
+from rollcall.domain.audit import Actor, record
+from rollcall.domain.orgs import issue_token
+from rollcall.errors import ForbiddenError, InvalidInputError, NotFoundError
+from rollcall.storage import queries
+from rollcall.storage.models import (
+    AuditEntry,
+    Member,
+    MemberState,
+    Org,
+    ProvisioningLogEntry,
+    Role,
+    ScimToken,
+)
+
+View = Literal["team", "pending", "deactivated"]
+VIEW_STATES: Final[dict[View, tuple[MemberState, ...]]] = {
+    "team": (MemberState.ACTIVE,),
+    "pending": (MemberState.PROVISIONED, MemberState.REACTIVATED),
+    "deactivated": (MemberState.DEACTIVATED,),
+}
+PAGE_SIZE: Final = 50
+MAX_SEARCH_LENGTH: Final = 200
+LOG_LIMIT: Final = 100
+
+
+@dataclass(frozen=True)
+class TeamPage:
+    """One page of one view of the team, with what paging links need."""
+
+    view: View
+    text: str
+    members: Sequence[Member]
+    total: int
+    page: int
+    pages: int
+
+
+@dataclass(frozen=True)
+class LogLine:
+    """A provisioning-log or audit entry with the member it concerns, if known."""
+
+    entry: ProvisioningLogEntry | AuditEntry
+    member: Member | None
+
+
+def list_team(db: Session, org: Org, view: View, text: str, page: int) -> TeamPage:
+    """Page ``page`` (1-based, clamped to the last) of ``view``, matching ``text``.
+
+    :raises InvalidInputError: the search text is too long.
+    """
+    text = " ".join(text.split())
+    if len(text) > MAX_SEARCH_LENGTH:
+        raise InvalidInputError(
+            f"the search is longer than {MAX_SEARCH_LENGTH} characters"
+        )
+    states = VIEW_STATES[view]
+    total, rows = _page(db, org, states, text, page)
+    pages = max(1, -(-total // PAGE_SIZE))
+    if page > pages:
+        page = pages
+        total, rows = _page(db, org, states, text, page)
+    return TeamPage(view, text, rows, total, page, pages)
+
+
+def count_views(db: Session, org: Org) -> dict[View, int]:
+    """How many members each view holds, for the tabs."""
+    return {
+        view: queries.count_members(db, org.id, states)
+        for view, states in VIEW_STATES.items()
+    }
+
+
+def check_role_change(by: Member, member: Member, role: Role) -> None:
+    """Only an owner may make someone an owner or change an owner's role.
+
+    :raises ForbiddenError: an admin tried to grant or take away ownership.
+    """
+    touches_owner = Role.OWNER in (member.role, role) and member.role != role
+    if touches_owner and by.role != Role.OWNER:
+        raise ForbiddenError(
+            "only an owner can make someone an owner or change an owner's role"
+        )
+
+
+def rotate_token(
+    db: Session, org: Org, token_id: str, actor: Actor
+) -> tuple[ScimToken, str]:
+    """Issue a successor to ``token_id``; the old one works until it is revoked,
+    so the admin can update the IdP before cutting it off.
+
+    :raises NotFoundError: no such token in this org.
+    :raises InvalidInputError: the token was revoked already.
+    """
+    old = queries.get_token(db, org.id, token_id)
+    if old is None:
+        raise NotFoundError(f"no SCIM token {token_id!r} in this org")
+    if old.revoked_at is not None:
+        raise InvalidInputError(
+            f"token {token_id} is revoked already; generate a new token instead"
+        )
+    token, raw = issue_token(db, org, actor)
+    record(db, org, actor, "token.rotated", old=old.public_id, new=token.public_id)
+    return token, raw
+
+
+def provisioning_log(db: Session, org: Org, failed_only: bool | None) -> list[LogLine]:
+    """The org's latest SCIM requests, newest first, with their members."""
+    entries = queries.list_provisioning_log(
+        db, org.id, limit=LOG_LIMIT, failed_only=failed_only
+    )
+    scim_ids = sorted({e.member_scim_id for e in entries if e.member_scim_id})
+    found = {
+        m.scim_id: m for m in queries.get_members_by_scim_ids(db, org.id, scim_ids)
+    }
+    return [
+        LogLine(e, found.get(e.member_scim_id) if e.member_scim_id else None)
+        for e in entries
+    ]
+
+
+def audit_log(db: Session, org: Org) -> list[LogLine]:
+    """The org's latest audit entries, newest first, with their members."""
+    entries = queries.list_audit(db, org.id, limit=LOG_LIMIT)
+    ids = sorted({e.member_id for e in entries if e.member_id is not None})
+    found = {m.id: m for m in queries.get_members_by_ids(db, org.id, ids)}
+    return [
+        LogLine(e, found.get(e.member_id) if e.member_id is not None else None)
+        for e in entries
+    ]
+
+
+def _page(
+    db: Session, org: Org, states: tuple[MemberState, ...], text: str, page: int
+) -> tuple[int, Sequence[Member]]:
+    return queries.list_team_members(
+        db,
+        org.id,
+        states,
+        text.lower() or None,
+        offset=(max(page, 1) - 1) * PAGE_SIZE,
+        limit=PAGE_SIZE,
+    )
