@@ -7,6 +7,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy.orm import Session
 
+from rollcall.saml.keys import KeyPair, generate_key_pair
 from rollcall.storage.db import unit_of_work
 
 Work = Callable[[], AbstractContextManager[Session]]
@@ -16,3 +17,9 @@ Work = Callable[[], AbstractContextManager[Session]]
 def work(app: FastAPI) -> Work:
     """Opens a committed unit of work on the app's database, as often as needed."""
     return lambda: unit_of_work(app.state.sessionmaker)
+
+
+@pytest.fixture(scope="session")
+def idp_key() -> KeyPair:
+    """A signing key for IdP metadata (made once: RSA key generation is slow)."""
+    return generate_key_pair("idp.dashboard.test")
