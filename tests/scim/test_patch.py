@@ -97,11 +97,6 @@ def test_active_that_is_not_a_boolean_is_invalid_value(value: object) -> None:
         patch({"op": "replace", "path": "active", "value": value})
 
 
-def test_remove_active_is_invalid_value_because_active_must_stay_boolean() -> None:
-    with pytest.raises(InvalidValueError):
-        patch({"op": "remove", "path": "active"})
-
-
 def test_okta_c11_no_path_replace_deactivates() -> None:
     body = {
         "schemas": [PATCH_OP],
@@ -677,6 +672,44 @@ def test_more_operations_than_the_limit_is_too_many() -> None:
 def test_no_path_value_that_is_not_an_object_is_invalid_value() -> None:
     with pytest.raises(InvalidValueError):
         patch({"op": "replace", "value": "active=false"})
+
+
+def test_error_detail_names_the_operation_that_failed() -> None:
+    with pytest.raises(InvalidValueError, match=r"^operation 2: 'name\.givenName'"):
+        patch(
+            {"op": "replace", "path": "displayName", "value": "D"},
+            {"op": "replace", "path": "name.givenName", "value": 7},
+        )
+
+
+def test_remove_active_says_it_must_be_set_instead() -> None:
+    with pytest.raises(InvalidValueError, match="set it to true or false"):
+        patch({"op": "remove", "path": "active"})
+
+
+@pytest.mark.parametrize("text", ["a\x00b", "bad \ud800 surrogate"])
+def test_text_no_database_can_store_is_invalid_value(text: str) -> None:
+    with pytest.raises(InvalidValueError, match="Unicode"):
+        patch({"op": "replace", "path": "displayName", "value": text})
+
+
+def test_long_filter_chain_is_refused_not_crashing() -> None:
+    chain = " or ".join(['type eq "work"'] * 5000)
+
+    with pytest.raises(InvalidFilterError, match="comparisons"):
+        patch({"op": "replace", "path": f"emails[{chain}].value", "value": "x"})
+
+
+def test_replace_emails_without_primary_flags_keeps_the_members_own_email() -> None:
+    result = patch(
+        {
+            "op": "replace",
+            "path": "emails",
+            "value": [{"value": "home@example.com"}, {"value": "USER1@example.com"}],
+        }
+    )
+
+    assert result.email == "USER1@example.com"
 
 
 def test_error_detail_shortens_a_huge_path() -> None:

@@ -14,20 +14,22 @@ accepted and ignored. Only one email is stored, the primary one; other emails
 an IdP adds are ignored, and the primary email itself can never change.
 """
 
-import json
 import re
 from dataclasses import dataclass, field, replace
 from typing import Any, Final
 
 from rollcall.domain.members import MemberInput
-from rollcall.errors import InvalidFilterError, MutabilityError
+from rollcall.errors import DomainError, MutabilityError
+from rollcall.scim import valuepath
 from rollcall.scim.errors import (
     InvalidPathError,
     InvalidSyntaxError,
     InvalidValueError,
     NoTargetError,
+    SCIMError,
     TooManyError,
 )
+from rollcall.scim.valuepath import Filter
 
 PATCH_OP_SCHEMA: Final = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 CORE_SCHEMA: Final = "urn:ietf:params:scim:schemas:core:2.0:user"
@@ -48,36 +50,9 @@ NAME_FIELDS: Final = {
     "formatted": "formatted_name",
 }
 EMAIL_SUBS: Final = ("value", "type", "primary", "display")
-MAX_FILTER_DEPTH: Final = 16
 
 _NAME = r"[A-Za-z][A-Za-z0-9_$-]*"
 _PATH = re.compile(rf"({_NAME})(?:\[(.*)\])?(?:\.({_NAME}))?", re.DOTALL)
-_NON_SPACE = re.compile(r"\S")
-_TOKEN = re.compile(r'(?:("(?:[^"\\]|\\.)*")|([()])|([^\s()"]+))', re.DOTALL)
-
-
-@dataclass(frozen=True)
-class Compare:
-    """``attr op value`` inside a value path; ``value`` is unused for ``pr``."""
-
-    attr: str
-    op: str
-    value: object = None
-
-
-@dataclass(frozen=True)
-class Logic:
-    op: str
-    left: "Filter"
-    right: "Filter"
-
-
-@dataclass(frozen=True)
-class Not:
-    inner: "Filter"
-
-
-Filter = Compare | Logic | Not
 
 
 @dataclass(frozen=True)
@@ -122,7 +97,11 @@ def apply_patch(
     operations = _read_operations(body, max_operations)
     member = _load(current)
     for number, operation in enumerate(operations, start=1):
-        _apply_operation(member, number, operation)
+        try:
+            _apply_operation(member, operation)
+        except (SCIMError, DomainError) as exc:
+            # The IdP's admin reads only this detail: say which operation failed.
+            raise type(exc)(f"operation {number}: {exc.detail}") from exc
     return _member_input(member)
 
 
@@ -175,29 +154,27 @@ def _load(current: dict[str, Any]) -> Member:
     return member
 
 
-def _apply_operation(member: Member, number: int, operation: object) -> None:
+def _apply_operation(member: Member, operation: object) -> None:
     if not isinstance(operation, dict):
-        raise InvalidSyntaxError(f"operation {number} must be a JSON object")
+        raise InvalidSyntaxError("an operation must be a JSON object")
     op = _lookup(operation, "op")[1]
     if not isinstance(op, str) or op.lower() not in OPS:
-        raise InvalidSyntaxError(
-            f"operation {number}: op must be add, replace or remove; got {_show(op)}"
-        )
+        raise InvalidSyntaxError(f"op must be add, replace or remove; got {_show(op)}")
     op = op.lower()
     has_value, value = _lookup(operation, "value")
     if op != "remove" and not has_value:
-        raise InvalidSyntaxError(f"operation {number}: {op} needs a value")
+        raise InvalidSyntaxError(f"{op} needs a value")
 
-    path = _operation_path(number, _lookup(operation, "path")[1])
+    path = _operation_path(_lookup(operation, "path")[1])
     _apply_path(member, op, path, value, nested=False)
 
 
-def _operation_path(number: int, text: object) -> Path:
+def _operation_path(text: object) -> Path:
     """The op's path; a null or blank one is no path (the resource itself)."""
     if text is None or (isinstance(text, str) and not text.strip()):
         return Path("", None)
     if not isinstance(text, str):
-        raise InvalidPathError(f"operation {number}: path must be a string")
+        raise InvalidPathError("path must be a string")
     return _parse_path(text)
 
 
@@ -242,6 +219,8 @@ def _apply_simple(member: Member, op: str, path: Path, value: object) -> None:
     value = None if op == "remove" else _single(value)
     if name == "user_name" and value is None:
         raise MutabilityError("userName cannot be removed: it is the member's identity")
+    if name == "active" and value is None:
+        raise InvalidValueError("active cannot be removed; set it to true or false")
     if name == "active":
         member.set(name, _boolean(value, path.text))
     else:
@@ -296,7 +275,7 @@ def _set_in_emails(
     """Write through a value path; one that matches nothing adds a value."""
     member.touched.add("email")
     if not matches:
-        member.emails.append(_implied_entry(path.filter))
+        member.emails.append(valuepath.implied(path.filter))
         matches = [len(member.emails) - 1]
     if path.sub is None:
         entry = _email_entry(_single(value), path.text)
@@ -318,8 +297,7 @@ def _remove_emails(member: Member, path: Path, matches: list[int]) -> None:
     if not matches:
         raise NoTargetError(f"{_show(path.text)} matches no email")
     if path.sub in (None, "value") and any(
-        str(member.emails[i].get("value") or "").lower() == member.identity
-        for i in matches
+        _fold(member.emails[i].get("value")) == member.identity for i in matches
     ):
         raise MutabilityError(
             "the primary email cannot be removed: it is the member's identity"
@@ -370,25 +348,17 @@ def _email_entry(value: object, where: str) -> dict[str, Any]:
     return entry
 
 
-def _implied_entry(expr: Filter | None) -> dict[str, Any]:
-    """The email a filter of ``eq`` joined by ``and`` describes (Entra's add)."""
-    if isinstance(expr, Compare) and expr.op == "eq" and expr.value is not None:
-        return {expr.attr: expr.value}
-    if isinstance(expr, Logic) and expr.op == "and":
-        return {**_implied_entry(expr.left), **_implied_entry(expr.right)}
-    return {}
-
-
 def _select(emails: list[dict[str, Any]], path: Path) -> list[int]:
     if path.filter is None:
         return list(range(len(emails)))
-    _check_filter(path.filter)
-    return [i for i, entry in enumerate(emails) if _matches(path.filter, entry)]
+    return [i for i, e in enumerate(emails) if valuepath.matches(path.filter, e)]
 
 
 def _primary_email(member: Member) -> str | None:
+    """The email marked primary; else the member's own; else the first one."""
     primaries = [e for e in member.emails if e.get("primary") is True]
-    chosen = (primaries or member.emails or [{}])[0]
+    own = [e for e in member.emails if _fold(e.get("value")) == member.identity]
+    chosen = (primaries or own or member.emails or [{}])[0]
     value = chosen.get("value")
     return value if isinstance(value, str) else None
 
@@ -412,9 +382,26 @@ def _single(value: object) -> object:
 
 
 def _string(value: object, where: str) -> str | None:
-    if value is not None and not isinstance(value, str):
+    if value is None:
+        return None
+    if not isinstance(value, str):
         raise InvalidValueError(f"{_show(where)} must be a string")
+    # No database stores NUL in text and no driver encodes a lone surrogate.
+    if "\x00" in value or _unencodable(value):
+        raise InvalidValueError(f"{_show(where)} is not valid Unicode text")
     return value
+
+
+def _unencodable(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _fold(value: object) -> object:
+    return value.lower() if isinstance(value, str) else value
 
 
 def _boolean(value: object, where: str) -> bool:
@@ -442,8 +429,10 @@ def _parse_path(text: str) -> Path:
     if match is None:
         raise InvalidPathError(f"{_show(text)} is not a valid attribute path")
     attr, filter_text, sub = match.group(1).lower(), match.group(2), match.group(3)
-    expr = _parse_filter(filter_text) if filter_text is not None else None
     known = attr in SIMPLE_FIELDS or attr in ("name", "emails")
+    expr = None
+    if filter_text is not None:
+        expr = valuepath.parse(filter_text, EMAIL_SUBS if attr == "emails" else None)
     return Path(text, attr, sub.lower() if sub else None, expr, ignored=not known)
 
 
@@ -458,137 +447,3 @@ def _split_schema(text: str) -> tuple[str, str]:
     raise InvalidPathError(
         f"{_show(text)} names a schema this service does not support"
     )
-
-
-def _parse_filter(text: str) -> Filter:
-    """A value-path filter (RFC 7644 §3.4.2.2): comparisons, and, or, not, ()."""
-    tokens = _tokenize(text)
-    expr, position = _parse_or(tokens, 0, 0)
-    if position != len(tokens):
-        raise InvalidFilterError(
-            f"unexpected {_show(tokens[position])} in filter {_show(text)}"
-        )
-    return expr
-
-
-def _tokenize(text: str) -> list[str]:
-    tokens: list[str] = []
-    position = _skip_space(text, 0)
-    while position < len(text):
-        match = _TOKEN.match(text, position)
-        if match is None:
-            raise InvalidFilterError(f"cannot read the filter {_show(text)}")
-        tokens.append(match.group(match.lastindex or 0))
-        position = _skip_space(text, match.end())
-    if not tokens:
-        raise InvalidFilterError("a value path needs a filter between [ and ]")
-    return tokens
-
-
-def _skip_space(text: str, position: int) -> int:
-    found = _NON_SPACE.search(text, position)
-    return found.start() if found else len(text)
-
-
-def _parse_or(tokens: list[str], i: int, depth: int) -> tuple[Filter, int]:
-    left, i = _parse_and(tokens, i, depth)
-    while i < len(tokens) and tokens[i].lower() == "or":
-        right, i = _parse_and(tokens, i + 1, depth)
-        left = Logic("or", left, right)
-    return left, i
-
-
-def _parse_and(tokens: list[str], i: int, depth: int) -> tuple[Filter, int]:
-    left, i = _parse_factor(tokens, i, depth)
-    while i < len(tokens) and tokens[i].lower() == "and":
-        right, i = _parse_factor(tokens, i + 1, depth)
-        left = Logic("and", left, right)
-    return left, i
-
-
-def _parse_factor(tokens: list[str], i: int, depth: int) -> tuple[Filter, int]:
-    if depth > MAX_FILTER_DEPTH:
-        raise InvalidFilterError("the filter nests too deeply")
-    word = tokens[i].lower() if i < len(tokens) else ""
-    if word == "not":
-        inner, i = _parse_factor(tokens, i + 1, depth + 1)
-        return Not(inner), i
-    if word == "(":
-        inner, i = _parse_or(tokens, i + 1, depth + 1)
-        if i >= len(tokens) or tokens[i] != ")":
-            raise InvalidFilterError("a ( in the filter is not closed")
-        return inner, i + 1
-    return _parse_compare(tokens, i)
-
-
-def _parse_compare(tokens: list[str], i: int) -> tuple[Filter, int]:
-    if i + 1 >= len(tokens) or not re.fullmatch(_NAME, tokens[i]):
-        raise InvalidFilterError("the filter needs an attribute and an operator")
-    attr, op = tokens[i].lower(), tokens[i + 1].lower()
-    if op == "pr":
-        return Compare(attr, op), i + 2
-    if op not in ("eq", "ne", "co", "sw", "ew", "gt", "ge", "lt", "le"):
-        raise InvalidFilterError(f"unknown filter operator {_show(tokens[i + 1])}")
-    if i + 2 >= len(tokens):
-        raise InvalidFilterError(f"{attr} {op} needs a value")
-    return Compare(attr, op, _literal(tokens[i + 2])), i + 3
-
-
-def _literal(token: str) -> object:
-    if token.lower() in ("true", "false", "null"):
-        return {"true": True, "false": False, "null": None}[token.lower()]
-    try:
-        value = json.loads(token)
-    except ValueError as exc:
-        raise InvalidFilterError(f"{_show(token)} is not a filter value") from exc
-    if not isinstance(value, str | int | float) or isinstance(value, bool):
-        raise InvalidFilterError(f"{_show(token)} is not a filter value")
-    return value
-
-
-def _check_filter(expr: Filter) -> None:
-    if isinstance(expr, Compare) and expr.attr not in EMAIL_SUBS:
-        raise InvalidFilterError(f"emails has no sub-attribute {_show(expr.attr)}")
-    if isinstance(expr, Logic):
-        _check_filter(expr.left)
-        _check_filter(expr.right)
-    if isinstance(expr, Not):
-        _check_filter(expr.inner)
-
-
-def _matches(expr: Filter, entry: dict[str, Any]) -> bool:
-    if isinstance(expr, Not):
-        return not _matches(expr.inner, entry)
-    if isinstance(expr, Logic):
-        left = _matches(expr.left, entry)
-        return (
-            (left and _matches(expr.right, entry))
-            if expr.op == "and"
-            else (left or _matches(expr.right, entry))
-        )
-    return _compare(expr, entry.get(expr.attr))
-
-
-def _compare(expr: Compare, actual: object) -> bool:
-    """Emails compare case-insensitively (RFC 7643 §4.1.2: caseExact false)."""
-    if expr.op == "pr":
-        return actual is not None and actual != ""
-    if expr.op in ("eq", "ne"):
-        same = _fold(actual) == _fold(expr.value) and type(actual) is type(expr.value)
-        return same if expr.op == "eq" else not same
-    if not isinstance(actual, str) or not isinstance(expr.value, str):
-        return False
-    a, b = actual.lower(), expr.value.lower()
-    return {
-        "co": b in a,
-        "sw": a.startswith(b),
-        "ew": a.endswith(b),
-        "gt": a > b,
-        "ge": a >= b,
-        "lt": a < b,
-        "le": a <= b,
-    }[expr.op]
-
-
-def _fold(value: object) -> object:
-    return value.lower() if isinstance(value, str) else value
