@@ -7,12 +7,19 @@ from pathlib import Path
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from prometheus_client.parser import text_string_to_metric_families
 
 from rollcall import metrics
 from rollcall.app import create_app
 from rollcall.config import Settings
+from rollcall.domain import orgs
+from rollcall.saml.keys import KeyPair, generate_key_pair
+from rollcall.saml.sp import parse_idp_metadata
 from tests.conftest import LiveServer
+from tests.factories import OPERATOR, make_org
+from tests.saml import idp as shapes
+from tests.saml.idp import TestIdP, post_acs
 
 
 def scrape(
@@ -187,3 +194,31 @@ def test_metrics_of_worker_processes_are_summed_in_multiprocess_mode(
 @pytest.mark.parametrize("path", ["/healthz", "/metrics"])
 def test_ops_endpoints_need_no_credentials(http: httpx.Client, path: str) -> None:
     assert http.get(path).status_code == 200
+
+
+@pytest.fixture(scope="module")
+def idp_keys() -> KeyPair:
+    return generate_key_pair("idp.example.test")
+
+
+def test_saml_sign_ins_are_counted_by_outcome_and_reason(
+    app: FastAPI, http: httpx.Client, idp_keys: KeyPair
+) -> None:
+    test_idp = TestIdP(idp_keys)
+    with app.state.sessionmaker.begin() as db:
+        org = make_org(db, sso=False, provisioning=False)
+        idp = parse_idp_metadata(test_idp.metadata())
+        orgs.configure_sso(db, org, idp, OPERATOR)
+        org_id = org.public_id
+    xml = shapes.jumpcloud(test_idp, org_id, "grace@example.com", None)
+    with app.state.sessionmaker.begin() as db:
+        orgs.set_idp_initiated(db, orgs.get_org(db, org_id), True, OPERATOR)
+
+    assert post_acs(http, org_id, xml).status_code == 303
+    assert post_acs(http, org_id, xml).status_code == 403
+
+    samples = scrape(http)
+    accepted = (("outcome", "accepted"), ("reason", "ok"))
+    replayed = (("outcome", "refused"), ("reason", "replay"))
+    assert samples[("rollcall_saml_sign_ins_total", accepted)] == 1
+    assert samples[("rollcall_saml_sign_ins_total", replayed)] == 1

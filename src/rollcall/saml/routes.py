@@ -14,6 +14,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from rollcall import metrics
 from rollcall.config import Settings
 from rollcall.deps import (
     SESSION_COOKIE,
@@ -88,6 +89,7 @@ def assertion_consumer(
         db, org, member, via="sso", hours=settings.session_hours
     )
     log.info("sso sign-in", extra={"org": org.public_id, "member": member.scim_id})
+    metrics.count_sign_in(True, "ok")
     response = RedirectResponse(target, status_code=303)
     set_session_cookie(response, raw, settings)
     return response
@@ -183,6 +185,7 @@ def _refuse(
 ) -> Response:
     sso.record_refusal(db, org, exc.reason)
     log.info("sso refused", extra={"org": org.public_id, "reason": exc.reason})
+    metrics.count_sign_in(False, exc.reason)
     if exc.reason in REMOVED_REASONS:
         title = "Your access was removed"
         message = (
