@@ -61,8 +61,20 @@ class UnauthorizedError(SCIMError):
     status = 401
 
 
+class NotFoundSCIMError(SCIMError):
+    """The resource does not exist here (status 404)."""
+
+    status = 404
+
+
 class PayloadTooLargeError(SCIMError):
     status = 413
+
+
+class UnsupportedMediaTypeError(SCIMError):
+    """The body is not JSON (status 415)."""
+
+    status = 415
 
 
 class NotImplementedByServiceError(SCIMError):

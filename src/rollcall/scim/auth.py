@@ -1,0 +1,97 @@
+"""Bearer-token authentication for ``/scim/v2/{org_id}`` (RFC 7644 §2).
+
+A token opens only its own org: a valid token of another org, a revoked one, a
+wrong one and none at all all get the same ``401`` challenge, so the answer
+tells nothing about which orgs or tokens exist. An authenticated org that may
+not use SCIM (no subscription, SSO or provisioning switch) gets a ``403`` that
+says what is missing.
+"""
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from rollcall.deps import DbSession
+from rollcall.domain import orgs
+from rollcall.domain.audit import Actor
+from rollcall.errors import ForbiddenError
+from rollcall.scim.errors import UnauthorizedError
+from rollcall.storage.models import Org
+
+CHALLENGE = {"WWW-Authenticate": 'Bearer realm="rollcall"'}
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The org a SCIM request acts on and the actor recorded in its audit."""
+
+    org: Org
+    actor: Actor
+    base_url: str
+
+
+def authenticate(request: Request, org_id: str, db: DbSession) -> Org:
+    """The org ``org_id`` if the request carries one of its live tokens.
+
+    Records the org on ``request.state`` for the request log and the
+    provisioning log.
+
+    :raises UnauthorizedError: no bearer token, or not a live token of the org.
+    """
+    raw = _bearer_token(request.headers.get("authorization", ""))
+    token = orgs.authenticate_token(db, org_id, raw) if raw else None
+    if token is None:
+        raise UnauthorizedError(
+            "a valid bearer token of this org is required "
+            "(Authorization: Bearer <token>)",
+            headers=CHALLENGE,
+        )
+    org = orgs.get_org(db, org_id)
+    request.state.org_public_id = org.public_id
+    request.state.scim_org_id = org.id
+    request.state.scim_actor = Actor("idp", token.public_id)
+    return org
+
+
+def _bearer_token(header: str) -> str | None:
+    scheme, _, credentials = header.strip().partition(" ")
+    if scheme.lower() != "bearer" or not credentials.strip():
+        return None
+    return credentials.strip()
+
+
+def _caller(request: Request, org: Org, *, writing: bool) -> Caller:
+    _require_provisioning(org, writing=writing)
+    base_url = f"{request.app.state.settings.public_url}/scim/v2/{org.public_id}"
+    return Caller(org=org, actor=request.state.scim_actor, base_url=base_url)
+
+
+def _require_provisioning(org: Org, *, writing: bool) -> None:
+    try:
+        orgs.require_provisioning(org, writing=writing)
+    except ForbiddenError as exc:
+        missing = orgs.missing_for_provisioning(org)
+        if org.provisioning_enabled or not missing:
+            raise
+        raise ForbiddenError(
+            f"{exc.detail}; this org still lacks {' and '.join(missing)}"
+        ) from exc
+
+
+def reading_caller(
+    request: Request, org: Annotated[Org, Depends(authenticate)]
+) -> Caller:
+    """A caller that may read the org's members."""
+    return _caller(request, org, writing=False)
+
+
+def writing_caller(
+    request: Request, org: Annotated[Org, Depends(authenticate)]
+) -> Caller:
+    """A caller that may change the org's members (needs an active subscription)."""
+    return _caller(request, org, writing=True)
+
+
+Reader = Annotated[Caller, Depends(reading_caller)]
+Writer = Annotated[Caller, Depends(writing_caller)]

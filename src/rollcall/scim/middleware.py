@@ -1,0 +1,127 @@
+"""ASGI middleware for ``/scim/``: tolerant paths and the provisioning log.
+
+JumpCloud and others build request URLs by appending ``/Users`` to the base URL
+the admin pasted, so a trailing slash there becomes ``/scim/v2/{org}//Users``;
+such paths are normalised before routing.
+
+Every request of an authenticated org is recorded in the provisioning log in a
+transaction of its own, because the request's transaction rolls back when the
+request fails, and failures are what the admin needs to see. The entry is
+written before the last chunk of the response is sent, so a client that has
+read a response can rely on its log entry being there.
+"""
+
+import json
+import logging
+import re
+from typing import Any
+
+import anyio
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from rollcall.domain import provisioning_log
+from rollcall.domain.provisioning_log import RequestSummary
+
+log = logging.getLogger(__name__)
+
+SCIM_PREFIX = "/scim/"
+REPEATED_SLASHES = re.compile(r"/{2,}")
+MAX_ERROR_BODY = 8192
+
+
+class SCIMMiddleware:
+    """Normalises ``/scim/`` paths and logs each authenticated SCIM request."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith(SCIM_PREFIX):
+            await self.app(scope, receive, send)
+            return
+        _normalise_path(scope)
+        recorder = _Recorder(scope, send)
+        try:
+            await self.app(scope, receive, recorder.send)
+        except Exception:
+            await recorder.finish(500)
+            raise
+
+
+def _normalise_path(scope: Scope) -> None:
+    path = REPEATED_SLASHES.sub("/", scope["path"])
+    if len(path) > 1:
+        path = path.rstrip("/")
+    scope["path"] = path
+    scope["raw_path"] = path.encode()
+
+
+class _Recorder:
+    """Watches one response go out and logs it before its last chunk is sent."""
+
+    def __init__(self, scope: Scope, send: Send) -> None:
+        self.scope = scope
+        self.downstream = send
+        self.status = 500
+        self.error_body = bytearray()
+        self.done = False
+
+    async def send(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.status = message["status"]
+        elif message["type"] == "http.response.body":
+            if self.status >= 400 and len(self.error_body) < MAX_ERROR_BODY:
+                self.error_body.extend(message.get("body", b""))
+            if not message.get("more_body", False):
+                await self.finish(self.status)
+        await self.downstream(message)
+
+    async def finish(self, status: int) -> None:
+        if self.done:
+            return
+        self.done = True
+        state: dict[str, Any] = self.scope.get("state", {})
+        org_id = state.get("scim_org_id")
+        if org_id is None:
+            return
+        summary = self._summary(state, status)
+        app = self.scope["app"]
+        factory = app.state.sessionmaker
+        keep = app.state.settings.provisioning_log_keep
+        await anyio.to_thread.run_sync(_write, factory, org_id, summary, keep)
+
+    def _summary(self, state: dict[str, Any], status: int) -> RequestSummary:
+        route = self.scope.get("route")
+        name = getattr(route, "name", None) or "scim:unknown"
+        path_params = self.scope.get("path_params", {})
+        return RequestSummary(
+            request_id=str(state.get("request_id", "-")),
+            method=self.scope["method"],
+            operation=name.removeprefix("scim:"),
+            member_scim_id=state.get("scim_member_id") or path_params.get("member_id"),
+            status=status,
+            detail=_error_detail(bytes(self.error_body), status),
+        )
+
+
+def _error_detail(body: bytes, status: int) -> str | None:
+    if status < 400:
+        return None
+    try:
+        detail = json.loads(body).get("detail")
+    except (ValueError, AttributeError):
+        detail = None
+    if isinstance(detail, str) and detail:
+        return detail
+    return "internal error" if status >= 500 else None
+
+
+def _write(
+    factory: sessionmaker[Session], org_id: int, summary: RequestSummary, keep: int
+) -> None:
+    try:
+        with factory.begin() as db:
+            provisioning_log.record_request(db, org_id, summary, keep=keep)
+    except Exception:
+        log.warning("provisioning log entry not written", exc_info=True)
