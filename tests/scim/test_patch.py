@@ -712,6 +712,65 @@ def test_replace_emails_without_primary_flags_keeps_the_members_own_email() -> N
     assert result.email == "USER1@example.com"
 
 
+def test_core_urn_key_nested_in_itself_is_invalid_path() -> None:
+    with pytest.raises(InvalidPathError, match="nested"):
+        patch({"op": "add", "value": {CORE: {CORE: {"displayName": "D"}}}})
+
+
+def test_name_that_is_not_an_object_is_invalid_value() -> None:
+    with pytest.raises(InvalidValueError, match="object"):
+        patch({"op": "replace", "path": "name", "value": "User One"})
+
+
+def test_unknown_email_sub_attribute_is_ignored() -> None:
+    result = patch(
+        {"op": "replace", "path": 'emails[type eq "work"].label', "value": 1}
+    )
+
+    assert result == MemberInput()
+
+
+def test_replace_through_a_value_path_replaces_the_whole_email() -> None:
+    result = patch(
+        {
+            "op": "replace",
+            "path": "emails[primary eq true]",
+            "value": {"value": "n@example.com", "type": "other"},
+        }
+    )
+
+    assert result.email == "n@example.com"
+
+
+def test_add_through_a_value_path_merges_into_the_matching_email() -> None:
+    """The merged email keeps its primary flag, so it stays the primary one."""
+    result = patch(
+        {"op": "add", "path": "emails", "value": [{"value": "b@example.com"}]},
+        {"op": "add", "path": 'emails[type eq "work"]', "value": {"display": "W"}},
+    )
+
+    assert result.email == "user1@example.com"
+
+
+def test_remove_an_email_added_earlier_in_the_same_request_drops_it() -> None:
+    result = patch(
+        {
+            "op": "add",
+            "path": "emails",
+            "value": [{"value": "b@example.com", "primary": True}],
+        },
+        {"op": "remove", "path": 'emails[value eq "b@example.com"]'},
+    )
+
+    assert result.email == "user1@example.com"
+
+
+def test_remove_an_email_sub_attribute_other_than_value_is_allowed() -> None:
+    result = patch({"op": "remove", "path": 'emails[type eq "work"].display'})
+
+    assert result.email == "user1@example.com"
+
+
 def test_error_detail_shortens_a_huge_path() -> None:
     with pytest.raises(InvalidPathError) as caught:
         patch({"op": "replace", "path": "x y" * 10_000, "value": "v"})

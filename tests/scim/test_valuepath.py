@@ -42,6 +42,10 @@ def test_filter_selects_the_matching_values(text: str, expected: list[str]) -> N
     assert select(text) == expected
 
 
+def test_ordering_a_boolean_matches_nothing() -> None:
+    assert select('primary gt "a"') == []
+
+
 def test_a_string_never_equals_a_boolean() -> None:
     assert select('primary eq "true"') == []
 

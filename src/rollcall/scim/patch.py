@@ -67,7 +67,7 @@ class Path:
 
 
 @dataclass
-class Member:
+class WorkingCopy:
     """The working copy the operations change, and what they touched."""
 
     values: dict[str, Any]
@@ -139,7 +139,7 @@ def _lookup(obj: dict[str, Any], name: str) -> tuple[bool, object]:
     return True, obj[matches[0]]
 
 
-def _load(current: dict[str, Any]) -> Member:
+def _load(current: dict[str, Any]) -> WorkingCopy:
     name = _lookup(current, "name")[1]
     name = name if isinstance(name, dict) else {}
     values = {field: _lookup(current, attr)[1] for attr, field in SIMPLE_FIELDS.items()}
@@ -149,12 +149,12 @@ def _load(current: dict[str, Any]) -> Member:
     emails = _lookup(current, "emails")[1]
     emails = emails if isinstance(emails, list) else []
     entries = [_email_entry(e, "emails") for e in emails if isinstance(e, dict)]
-    member = Member(values, entries, "")
+    member = WorkingCopy(values, entries, "")
     member.identity = (_primary_email(member) or "").lower()
     return member
 
 
-def _apply_operation(member: Member, operation: object) -> None:
+def _apply_operation(member: WorkingCopy, operation: object) -> None:
     if not isinstance(operation, dict):
         raise InvalidSyntaxError("an operation must be a JSON object")
     op = _lookup(operation, "op")[1]
@@ -179,7 +179,7 @@ def _operation_path(text: object) -> Path:
 
 
 def _apply_path(
-    member: Member, op: str, path: Path, value: object, *, nested: bool
+    member: WorkingCopy, op: str, path: Path, value: object, *, nested: bool
 ) -> None:
     if path.ignored:
         return
@@ -194,7 +194,7 @@ def _apply_path(
 
 
 def _apply_value_object(
-    member: Member, op: str, path: Path, value: object, *, nested: bool
+    member: WorkingCopy, op: str, path: Path, value: object, *, nested: bool
 ) -> None:
     """RFC 7644 §3.5.2.1/3: without a path, ``value`` holds attributes by name."""
     if op == "remove":
@@ -211,7 +211,7 @@ def _apply_value_object(
         _apply_path(member, op, inner, item, nested=True)
 
 
-def _apply_simple(member: Member, op: str, path: Path, value: object) -> None:
+def _apply_simple(member: WorkingCopy, op: str, path: Path, value: object) -> None:
     assert path.attr is not None
     name = SIMPLE_FIELDS[path.attr]
     if path.sub is not None or path.filter is not None:
@@ -227,7 +227,7 @@ def _apply_simple(member: Member, op: str, path: Path, value: object) -> None:
         member.set(name, _string(value, path.text))
 
 
-def _apply_name(member: Member, op: str, path: Path, value: object) -> None:
+def _apply_name(member: WorkingCopy, op: str, path: Path, value: object) -> None:
     if path.filter is not None:
         raise InvalidPathError(f"{_show(path.text)}: name is not multi-valued")
     if path.sub is not None:
@@ -252,7 +252,7 @@ def _apply_name(member: Member, op: str, path: Path, value: object) -> None:
             member.set(name, _string(_single(item), f"name.{key}"))
 
 
-def _apply_emails(member: Member, op: str, path: Path, value: object) -> None:
+def _apply_emails(member: WorkingCopy, op: str, path: Path, value: object) -> None:
     if path.sub is not None and path.sub not in EMAIL_SUBS:
         return
     matches = _select(member.emails, path)
@@ -270,7 +270,7 @@ def _apply_emails(member: Member, op: str, path: Path, value: object) -> None:
 
 
 def _set_in_emails(
-    member: Member, op: str, path: Path, value: object, matches: list[int]
+    member: WorkingCopy, op: str, path: Path, value: object, matches: list[int]
 ) -> None:
     """Write through a value path; one that matches nothing adds a value."""
     member.touched.add("email")
@@ -289,7 +289,7 @@ def _set_in_emails(
     _settle_primary(member, matches)
 
 
-def _remove_emails(member: Member, path: Path, matches: list[int]) -> None:
+def _remove_emails(member: WorkingCopy, path: Path, matches: list[int]) -> None:
     if path.filter is None and path.sub is None:
         raise MutabilityError(
             "emails cannot be removed: the primary email is the member's identity"
@@ -310,14 +310,14 @@ def _remove_emails(member: Member, path: Path, matches: list[int]) -> None:
             member.emails[i].pop(path.sub, None)
 
 
-def _append_emails(member: Member, entries: list[dict[str, Any]]) -> None:
+def _append_emails(member: WorkingCopy, entries: list[dict[str, Any]]) -> None:
     member.touched.add("email")
     start = len(member.emails)
     member.emails.extend(entries)
     _settle_primary(member, list(range(start, len(member.emails))))
 
 
-def _settle_primary(member: Member, written: list[int]) -> None:
+def _settle_primary(member: WorkingCopy, written: list[int]) -> None:
     """RFC 7643 §2.4: ``primary`` is true at most once; the newest one wins."""
     if any(member.emails[i].get("primary") is True for i in written):
         for i, entry in enumerate(member.emails):
@@ -354,7 +354,7 @@ def _select(emails: list[dict[str, Any]], path: Path) -> list[int]:
     return [i for i, e in enumerate(emails) if valuepath.matches(path.filter, e)]
 
 
-def _primary_email(member: Member) -> str | None:
+def _primary_email(member: WorkingCopy) -> str | None:
     """The email marked primary; else the member's own; else the first one."""
     primaries = [e for e in member.emails if e.get("primary") is True]
     own = [e for e in member.emails if _fold(e.get("value")) == member.identity]
@@ -363,7 +363,7 @@ def _primary_email(member: Member) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _member_input(member: Member) -> MemberInput:
+def _member_input(member: WorkingCopy) -> MemberInput:
     data = MemberInput()
     fields = {n: v for n, v in member.values.items() if n in member.touched}
     if "email" in member.touched and member.emails:
