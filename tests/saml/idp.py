@@ -13,7 +13,7 @@ import httpx
 
 from rollcall.saml import assertions
 from rollcall.saml.keys import KeyPair
-from rollcall.saml.sp import read_authn_request
+from rollcall.saml.sp import read_authn_request, sign_xml
 
 REDIRECT = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect"
 POST = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"
@@ -198,3 +198,21 @@ def post_acs(
     if relay_state is not None:
         form["RelayState"] = relay_state
     return http.post(f"/sso/{org_id}/acs", data=form)
+
+
+def sign(xml: str, keys: KeyPair, *, sha1: bool = False) -> str:
+    """Sign the root element of ``xml`` with ``keys``."""
+    return sign_xml(xml, keys.key_pem, keys.cert_pem, sha1=sha1)
+
+
+def response_around(
+    response_spec: assertions.ResponseSpec, assertion: str, keys: KeyPair | None = None
+) -> str:
+    """A Response for ``response_spec`` holding ``assertion`` as given; signed by
+    ``keys`` when they are given."""
+    xml = assertions.response_xml(response_spec, assertion, assertions.new_id())
+    return sign(xml, keys) if keys is not None else xml
+
+
+def signed_assertion(assertion_spec: assertions.ResponseSpec, keys: KeyPair) -> str:
+    return sign(assertions.assertion_xml(assertion_spec, assertions.new_id()), keys)

@@ -194,5 +194,12 @@ def _refuse(
         )
         return error_page(request, 403, title, message)
     status = 400 if exc.reason in ("missing", "malformed") else 403
-    message = exc.detail[:1].upper() + exc.detail[1:] + "."
-    return error_page(request, status, "Sign-in refused", message)
+    return error_page(request, status, "Sign-in refused", _sentence(exc.detail))
+
+
+def _sentence(detail: str) -> str:
+    """``detail`` as a sentence; an email at its start keeps its own case."""
+    first_word = detail.split(" ", 1)[0]
+    if "@" not in first_word:
+        detail = detail[:1].upper() + detail[1:]
+    return detail.rstrip(".") + "."

@@ -81,6 +81,7 @@ REASONS: Final = {
     "here; please start again",
     "idp_status": "the identity provider reported that the sign-in failed",
     "no_name_id": "the sign-in response does not say who signed in",
+    "assertion_count": "the sign-in response must carry exactly one assertion",
     "invalid": "the sign-in response is not valid",
 }
 _E = OneLogin_Saml2_ValidationError
@@ -134,6 +135,19 @@ VALIDATION_REASONS: Final = {
         "idp_status",
     ),
     **dict.fromkeys((_E.NO_NAMEID, _E.EMPTY_NAMEID), "no_name_id"),
+    _E.WRONG_NUMBER_OF_ASSERTIONS: "assertion_count",
+    **dict.fromkeys(
+        (
+            _E.INVALID_XML_FORMAT,
+            _E.UNSUPPORTED_SAML_VERSION,
+            _E.MISSING_ID,
+            _E.MISSING_CONDITIONS,
+            _E.WRONG_NUMBER_OF_AUTHSTATEMENTS,
+            _E.DUPLICATED_ATTRIBUTE_NAME_FOUND,
+            _E.SP_NAME_QUALIFIER_NAME_MISMATCH,
+        ),
+        "malformed",
+    ),
     **dict.fromkeys(
         (
             _E.NO_ENCRYPTED_ASSERTION,
