@@ -200,6 +200,18 @@ def test_entra_c17_no_path_dotted_keys_apply_and_enterprise_keys_are_ignored() -
     assert result == MemberInput(given_name="New", display_name="New Two")
 
 
+def test_no_path_value_object_sent_as_one_element_list_is_unwrapped() -> None:
+    assert patch({"op": "replace", "value": [{"active": "false"}]}) == MemberInput(
+        active=False
+    )
+
+
+def test_operation_member_names_are_matched_in_any_case() -> None:
+    result = patch({"Op": "Replace", "Path": "displayName", "Value": "D"})
+
+    assert result == MemberInput(display_name="D")
+
+
 def test_no_path_value_object_with_full_urn_keys_applies_them() -> None:
     result = patch(
         {
