@@ -20,6 +20,7 @@ from rollcall.search import (
     Present,
     ValuePath,
 )
+from tests.scim.conftest import SCIMClient, assert_scim_error
 
 CORE = "urn:ietf:params:scim:schemas:core:2.0:User"
 ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
@@ -343,3 +344,56 @@ def test_too_many_comparisons_are_refused() -> None:
     text = " or ".join(["id pr"] * 201)
     with pytest.raises(InvalidFilterError, match="more than 200 comparisons"):
         parse_filter(text, max_length=len(text))
+
+
+def test_loosely_encoded_filters_find_the_member_over_http(scim: SCIMClient) -> None:
+    """IdPs encode the same lookup several ways; each finds ``user+qa``."""
+    created = scim.create("user+qa@example.com")
+    scim.create("userqa@example.com")
+    queries = [
+        "userName+eq+%22user%2Bqa%40example.com%22",
+        "userName+eq+user%2Bqa@example.com",
+        "userName%20eq%20user+qa@example.com",
+        'userName eq "USER+qa@example.com"',
+        "emails%5Btype%20eq%20%22work%22%5D.value%20eq%20%22User%2BQA%40example.com%22",
+        'emails[type eq "work" and primary eq true] and userName sw "user+"',
+    ]
+    for query in queries:
+        response = scim.get(f"/Users?filter={query}")
+        assert response.status_code == 200, (query, response.text)
+        body = response.json()
+        assert body["totalResults"] == 1, query
+        assert body["Resources"][0]["id"] == created["id"]
+
+
+def test_sort_by_any_case_orders_the_list_over_http(scim: SCIMClient) -> None:
+    for email, given in (("b@example.com", "bea"), ("a@example.com", "Zoe")):
+        scim.create(email, name={"givenName": given, "familyName": "X"})
+    response = scim.get("/Users?sortBy=NAME.GIVENNAME&sortOrder=descending")
+    assert response.status_code == 200, response.text
+    assert [r["name"]["givenName"] for r in response.json()["Resources"]] == [
+        "Zoe",
+        "bea",
+    ]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "filter=active%20eq%20%22yes%22",
+        "filter=userName%20eq%20null",
+        "filter=meta.created%20gt%20%22soon%22",
+        "filter=displayName%20eq%20%22%5Cu0000%22",
+        "filter=displayName%20eq%20%22a%00%22",
+        "filter=" + "%28" * 40 + "id%20pr" + "%29" * 40,
+        "filter=title%20eq%20%22x%22",
+        "filter=userName%20eq%20%22a%22%20%22b%22",
+        "filter=%ff%fe",
+        "sortBy=password",
+    ],
+)
+def test_bad_filters_answer_invalid_filter_over_http(
+    scim: SCIMClient, query: str
+) -> None:
+    response = scim.get(f"/Users?{query}")
+    assert assert_scim_error(response, 400, "invalidFilter")
