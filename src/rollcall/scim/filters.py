@@ -93,6 +93,7 @@ _LOOKUP: Final = {name.lower(): name for name in ATTRIBUTES} | {
 }
 _SPACES: Final = " \t\r\n+"
 _PUNCTUATION: Final = "()[]"
+_WORD_END: Final = frozenset(_SPACES + _PUNCTUATION + '"')
 _WHITESPACE = re.compile(r"\s")
 
 
@@ -249,7 +250,7 @@ def _decode_string(text: str, start: int, end: int) -> str:
 
 def _word_end(text: str, start: int) -> int:
     index = start
-    while index < len(text) and text[index] not in _SPACES + _PUNCTUATION + '"':
+    while index < len(text) and text[index] not in _WORD_END:
         index += 1
     return index
 
@@ -432,7 +433,7 @@ def _typed_value(attribute: str, raw: _RawValue) -> Value:
         if raw.kind in ("true", "false"):
             return raw.kind == "true"
         raise InvalidFilterError(
-            f"{attribute} is a boolean; compare it with true or false, not a string"
+            f"{attribute} is a boolean; compare it with true or false (unquoted)"
         )
     if raw.kind in ("true", "false"):
         raise InvalidFilterError(

@@ -73,6 +73,7 @@ class Attribute:
     column: Any = None
     nullable: bool = False
     constant: str | bool | None = None
+    constant_ignores_case: bool = False
 
 
 ATTRIBUTES: Final[dict[str, Attribute]] = {
@@ -89,7 +90,9 @@ ATTRIBUTES: Final[dict[str, Attribute]] = {
     "meta.lastModified": Attribute(Compare.DATETIME, Member.updated_at),
     "active": Attribute(Compare.ACTIVE),
     # A member has exactly one email, the primary work address.
-    "emails.type": Attribute(Compare.CONSTANT, constant="work"),
+    "emails.type": Attribute(
+        Compare.CONSTANT, constant="work", constant_ignores_case=True
+    ),
     "emails.primary": Attribute(Compare.CONSTANT, constant=True),
     "meta.resourceType": Attribute(Compare.CONSTANT, constant="User"),
 }
@@ -220,7 +223,7 @@ def _compare_constant(
         return true() if (constant == value) == (op == "eq") else false()
     if not isinstance(value, str) or not isinstance(constant, str):
         raise InvalidFilterError(f"{name} is a string; compare it with a string")
-    if name == "emails.type":
+    if spec.constant_ignores_case:
         constant, value = constant.lower(), value.lower()
     return true() if _holds(constant, op, value) else false()
 
