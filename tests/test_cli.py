@@ -5,6 +5,7 @@
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -21,9 +22,9 @@ from typer.testing import CliRunner, Result
 from uvicorn.importer import import_from_string
 
 from rollcall.cli import app
-from rollcall.domain import orgs
+from rollcall.config import Settings
+from rollcall.saml import devidp
 from rollcall.saml.keys import KeyPair, generate_key_pair
-from rollcall.storage.db import make_engine, make_sessionmaker, unit_of_work
 from tests.conftest import PUBLIC_URL, LiveServer
 from tests.saml.idp import TestIdP
 
@@ -288,11 +289,15 @@ def test_sso_change_refused_while_subscription_inactive(
     assert_fails(result, "subscription is not active")
 
 
-def test_scim_token_is_printed_once_and_authenticates(env: dict[str, str]) -> None:
-    org_id = create_org(env, "example.com")
+def test_scim_token_is_printed_once_and_works_over_http(
+    env: dict[str, str], tmp_path: Path, idp_key: KeyPair, http: httpx.Client
+) -> None:
+    org_id = configured_org(env, tmp_path, idp_key)
+    run_json(env, "org", "provisioning", org_id, "on")
 
     created = run_json(env, "scim-token", "create", org_id)
     listed = run(env, "scim-token", "list", org_id, "--json")
+    users = http.get(f"/scim/v2/{org_id}/Users", headers=bearer(created["token"]))
 
     assert set(created) == {"id", "token", "endpoint"}
     assert created["endpoint"] == f"{PUBLIC_URL}/scim/v2/{org_id}"
@@ -301,28 +306,28 @@ def test_scim_token_is_printed_once_and_authenticates(env: dict[str, str]) -> No
     assert set(token) == TOKEN_KEYS
     assert token["id"] == created["id"]
     assert created["token"].endswith(token["hint"])
-    assert authenticates(env, org_id, created["token"])
+    assert users.status_code == 200
+    assert users.json()["totalResults"] == 0
 
 
-def test_revoked_scim_token_no_longer_authenticates(env: dict[str, str]) -> None:
-    org_id = create_org(env, "example.com")
+def test_revoked_scim_token_is_refused_over_http(
+    env: dict[str, str], tmp_path: Path, idp_key: KeyPair, http: httpx.Client
+) -> None:
+    org_id = configured_org(env, tmp_path, idp_key)
+    run_json(env, "org", "provisioning", org_id, "on")
     created = run_json(env, "scim-token", "create", org_id)
 
     revoked = run_json(env, "scim-token", "revoke", org_id, created["id"])
+    users = http.get(f"/scim/v2/{org_id}/Users", headers=bearer(created["token"]))
 
     assert set(revoked) == TOKEN_KEYS
     assert revoked["revoked_at"] is not None
-    assert not authenticates(env, org_id, created["token"])
+    assert users.status_code == 401
     assert_fails(run(env, "scim-token", "revoke", org_id, "tok_nope"), "no SCIM token")
 
 
-def authenticates(env: dict[str, str], org_id: str, raw: str) -> bool:
-    engine = make_engine(env["ROLLCALL_DATABASE_URL"])
-    try:
-        with unit_of_work(make_sessionmaker(engine)) as db:
-            return orgs.authenticate_token(db, org_id, raw) is not None
-    finally:
-        engine.dispose()
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
 
 
 def test_admin_link_prints_url_and_expiry(env: dict[str, str]) -> None:
@@ -417,8 +422,29 @@ def process_group() -> Iterator[list[subprocess.Popen[bytes]]]:
                 process.wait(timeout=10)
 
 
+def start_rollcall(
+    started: list[subprocess.Popen[bytes]],
+    env: dict[str, str],
+    tmp_path: Path,
+    *args: str,
+) -> tuple[subprocess.Popen[bytes], Path]:
+    """``python -m rollcall ARGS`` in its own process group; output in a file."""
+    log = tmp_path / "rollcall.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "rollcall", *args],
+            env=os.environ | env | {"ROLLCALL_LOG_LEVEL": "INFO"},
+            cwd=tmp_path,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    started.append(process)
+    return process, log
+
+
 def wait_until_healthy(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         assert process.poll() is None, log.read_text()
         try:
@@ -430,32 +456,79 @@ def wait_until_healthy(url: str, process: subprocess.Popen[bytes], log: Path) ->
 
 
 @pytest.mark.slow
-def test_serve_answers_health_checks_and_stops_on_sigterm(
+def test_serve_answers_without_dev_idp_and_stops_on_sigterm(
     env: dict[str, str],
     tmp_path: Path,
     process_group: list[subprocess.Popen[bytes]],
 ) -> None:
     port = free_port()
-    log = tmp_path / "serve.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "rollcall", "serve", "--port", str(port)],
-            env=os.environ | env | {"ROLLCALL_LOG_LEVEL": "INFO"},
-            cwd=tmp_path,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    process_group.append(process)
+    base = f"http://127.0.0.1:{port}"
+    process, log = start_rollcall(
+        process_group, env, tmp_path, "serve", "--port", str(port)
+    )
 
-    wait_until_healthy(f"http://127.0.0.1:{port}", process, log)
-    ready = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=5)
+    wait_until_healthy(base, process, log)
+    ready = httpx.get(f"{base}/readyz", timeout=5)
+    dev_idp = httpx.get(f"{base}/dev-idp/metadata", timeout=5)
     process.send_signal(signal.SIGTERM)
 
     assert ready.json() == {"status": "ready"}
+    assert dev_idp.status_code == 404
     # Uvicorn shuts down gracefully, then re-raises the signal it caught.
     assert process.wait(timeout=20) in (0, -signal.SIGTERM)
     assert "Application shutdown complete" in log.read_text()
+
+
+def printed(output: str, label: str) -> str:
+    found = re.search(rf"^{label} +(\S+)", output, re.MULTILINE)
+    assert found is not None, f"no {label!r} line in:\n{output}"
+    return found.group(1)
+
+
+@pytest.mark.slow
+def test_demo_prepares_the_demo_org_prints_working_links_and_serves(
+    env: dict[str, str],
+    tmp_path: Path,
+    process_group: list[subprocess.Popen[bytes]],
+    request: pytest.FixtureRequest,
+) -> None:
+    """The demo reuses an existing "Demo Company" org rather than adding one."""
+    key_file = devidp.key_path(Settings(database_url=env["ROLLCALL_DATABASE_URL"]))
+    request.addfinalizer(lambda: key_file.unlink(missing_ok=True))
+    existing = create_org(env, "demo.example.org", name="Demo Company")
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    demo_env = {k: v for k, v in env.items() if k != "ROLLCALL_PUBLIC_URL"}
+    process, log = start_rollcall(
+        process_group, demo_env, tmp_path, "demo", "--port", str(port)
+    )
+
+    wait_until_healthy(base, process, log)
+    output = log.read_text()
+    endpoint = printed(output, "SCIM endpoint")
+    token = printed(output, "SCIM token")
+    users = httpx.get(f"{endpoint}/Users", headers=bearer(token), timeout=10)
+    admin_page = httpx.get(printed(output, "Admin sign-in"), timeout=10)
+    login = httpx.get(printed(output, "SSO sign-in"), timeout=10)
+    orgs = [o for o in run_json(env, "org", "list") if o["name"] == "Demo Company"]
+
+    assert "DEVELOPMENT IdP ENABLED" in output
+    assert [o["id"] for o in orgs] == [existing]
+    assert orgs[0]["domains"] == ["demo.example.org", "example.com"]
+    assert orgs[0]["subscription_active"] and orgs[0]["provisioning_enabled"]
+    assert orgs[0]["idp_entity_id"] == f"{base}/dev-idp/metadata"
+    assert printed(output, "Dashboard") == f"{base}/orgs/{existing}/team"
+    assert endpoint == f"{base}/scim/v2/{existing}"
+    assert [u["userName"] for u in users.json()["Resources"]] == ["admin@example.com"]
+    assert admin_page.status_code == 200
+    assert login.status_code == 303
+    assert login.headers["location"].startswith(f"{base}/dev-idp/sso?SAMLRequest=")
+
+
+def test_demo_is_refused_in_production(env: dict[str, str]) -> None:
+    result = run(env | {"ROLLCALL_ENVIRONMENT": "production"}, "demo")
+
+    assert_fails(result, "refused when ROLLCALL_ENVIRONMENT=production")
 
 
 def test_worker_factory_builds_the_app_from_the_environment(

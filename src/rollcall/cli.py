@@ -32,15 +32,18 @@ from rollcall.app import create_app
 from rollcall.config import Settings
 from rollcall.domain import orgs, sessions
 from rollcall.domain.audit import Actor
-from rollcall.errors import DomainError
+from rollcall.errors import DomainError, ForbiddenError
 from rollcall.logs import configure_logging
-from rollcall.saml import sp
+from rollcall.saml import devidp, sp
 from rollcall.storage.db import make_engine, make_sessionmaker, unit_of_work
 from rollcall.storage.migrate import is_current, upgrade
 from rollcall.storage.models import Org, ScimToken
 
 OPERATOR = Actor.operator()
 MAX_METADATA_READ = sp.MAX_METADATA_BYTES + 1
+DEMO_ORG = "Demo Company"
+DEMO_DOMAIN = "example.com"
+DEMO_ADMIN = "admin@example.com"
 
 app = typer.Typer(
     name="rollcall",
@@ -330,6 +333,102 @@ def _run_server(settings: Settings, host: str, port: int, workers: int) -> None:
         workers=workers,
         log_config=None,
     )
+
+
+@app.command()
+def demo(host: HostOption = "127.0.0.1", port: PortOption = 8000) -> None:
+    """Prepare a demo org with a development IdP and a SCIM token, then serve.
+
+    Idempotent: a second run reuses the "Demo Company" org and issues a fresh
+    token and sign-in link. Refused when ROLLCALL_ENVIRONMENT=production.
+    """
+    with _reported(False):
+        settings = _demo_settings(host, port)
+        upgrade(settings.database_url)
+        with (
+            _database(settings) as engine,
+            unit_of_work(make_sessionmaker(engine)) as db,
+        ):
+            lines = _prepare_demo(db, settings)
+    typer.echo("\n".join(lines))
+    _run_server(settings, host, port, workers=1)
+
+
+def _demo_settings(host: str, port: int) -> Settings:
+    settings = Settings(dev_idp_enabled=True)
+    if settings.is_production:
+        raise CommandError(
+            "rollcall demo switches on a development IdP that signs anyone in; "
+            "it is refused when ROLLCALL_ENVIRONMENT=production"
+        )
+    if "public_url" in settings.model_fields_set:
+        return settings
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104
+    return settings.model_copy(update={"public_url": f"http://{shown}:{port}"})
+
+
+def _prepare_demo(db: Session, settings: Settings) -> list[str]:
+    """Create or refresh the demo org; the lines to print about it."""
+    org = next((o for o in orgs.list_orgs(db) if o.name == DEMO_ORG), None)
+    if org is None:
+        org = orgs.create_org(db, DEMO_ORG, [DEMO_DOMAIN], OPERATOR)
+    orgs.add_domain(db, org, DEMO_DOMAIN, OPERATOR)
+    if not org.subscription_active:
+        orgs.set_subscription(db, org, True, OPERATOR)
+    orgs.configure_sso(db, org, devidp.idp_settings(settings), OPERATOR)
+    if not org.provisioning_enabled:
+        orgs.set_provisioning(db, org, True, OPERATOR)
+    _token, raw = orgs.issue_token(db, org, OPERATOR)
+    return _demo_text(settings, org, raw, _demo_admin_link(db, settings, org))
+
+
+def _demo_admin_link(db: Session, settings: Settings, org: Org) -> str:
+    try:
+        raw, _expires_at, _member = sessions.issue_admin_link(
+            db, org, DEMO_ADMIN, minutes=settings.admin_link_minutes, actor=OPERATOR
+        )
+    except ForbiddenError as exc:
+        return f"(none: {exc.detail})"
+    minutes = settings.admin_link_minutes
+    return (
+        f"{settings.public_url}/admin-link/{raw}\n"
+        f"{'':17}(one-time, for {DEMO_ADMIN}, owner; valid {minutes} minutes)"
+    )
+
+
+def _demo_text(settings: Settings, org: Org, token: str, admin_link: str) -> list[str]:
+    base = settings.public_url
+    endpoint = _scim_endpoint(settings, org)
+    user = json.dumps(
+        {
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+            "userName": "grace@example.com",
+            "name": {"givenName": "Grace", "familyName": "Hopper"},
+            "emails": [{"value": "grace@example.com", "primary": True}],
+        }
+    )
+    auth = f"-H 'Authorization: Bearer {token}'"
+    return [
+        "",
+        "!! DEVELOPMENT IdP ENABLED: it signs in ANY email you type. For this demo",
+        "!! only; `rollcall serve` never enables it.",
+        "",
+        f"Org              {org.name} (id {org.public_id}), SSO domain {DEMO_DOMAIN}",
+        f"Dashboard        {base}/orgs/{org.public_id}/team",
+        f"Admin sign-in    {admin_link}",
+        f"SSO sign-in      {base}/sso/{org.public_id}/login",
+        f"{'':17}(the development IdP: type any @{DEMO_DOMAIN} address)",
+        f"SCIM endpoint    {endpoint}",
+        f"SCIM token       {token}",
+        f"{'':17}(shown once; every demo run issues a new one)",
+        "",
+        "Try SCIM:",
+        f"  curl -s {auth} '{endpoint}/Users'",
+        f"  curl -s -X POST {auth} -H 'Content-Type: application/scim+json' \\",
+        f"       -d '{user}' '{endpoint}/Users'",
+        "",
+        f"Serving on {base} (Ctrl+C stops it).",
+    ]
 
 
 @db_app.command("upgrade")
