@@ -478,3 +478,16 @@ def test_acs_of_an_org_without_sso_is_refused(
     answer = post_acs(http, bare.public_id, xml)
 
     assert_refused(answer, work, bare, "not_configured", words="not set up")
+
+
+def test_oversized_saml_response_is_a_readable_400(
+    http: httpx.Client, work: Work, org: Org
+) -> None:
+    answer = http.post(
+        f"/sso/{org.public_id}/acs", data={"SAMLResponse": "A" * (2 * 1024 * 1024)}
+    )
+
+    assert answer.status_code == 400
+    assert answer.headers["content-type"].startswith("text/html")
+    assert "maximum size" in answer.text
+    assert member_emails(work, org) == []

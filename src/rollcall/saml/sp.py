@@ -49,7 +49,6 @@ SUBJECT_CONFIRMATION_DATA: Final = (
     f"{SAML_NS}Assertion/{SAML_NS}Subject/{SAML_NS}SubjectConfirmation/"
     f"{SAML_NS}SubjectConfirmationData"
 )
-MAX_RESPONSE_CHARS: Final = 1024 * 1024
 # Kept when an assertion states no expiry of its own, and added to every expiry,
 # so the replay cache outlives any clock skew the checks allow.
 DEFAULT_ASSERTION_LIFETIME: Final = timedelta(hours=1)
@@ -425,8 +424,6 @@ class SAMLResponse:
         self._org_public_id = org.public_id
         self._skew = timedelta(seconds=settings.saml_clock_skew_seconds)
         saml_settings = library_settings(settings, org)
-        if len(encoded) > MAX_RESPONSE_CHARS:
-            raise SAMLError("malformed", "the sign-in response is too large")
         try:
             self._response = OneLogin_Saml2_Response(saml_settings, encoded)
         except OneLogin_Saml2_Error as exc:
