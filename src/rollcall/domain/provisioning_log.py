@@ -17,6 +17,7 @@ from rollcall.storage.models import Org, ProvisioningLogEntry
 
 PRUNE_EVERY = 50
 MAX_DETAIL = 1024
+Entry = ProvisioningLogEntry
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,7 @@ def record_request(
         detail=summary.detail[:MAX_DETAIL] if summary.detail else None,
     )
     writes.add_provisioning_log(db, entry)
-    db.flush([entry])
+    db.flush()
     if entry.id % PRUNE_EVERY == 0:
         prune(db, org_id, keep=keep)
     return entry

@@ -20,6 +20,7 @@ import anyio
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from rollcall import metrics
 from rollcall.domain import provisioning_log
 from rollcall.domain.provisioning_log import RequestSummary
 
@@ -82,10 +83,11 @@ class _Recorder:
             return
         self.done = True
         state: dict[str, Any] = self.scope.get("state", {})
+        summary = self._summary(state, status)
+        metrics.count_scim(summary.operation, status)
         org_id = state.get("scim_org_id")
         if org_id is None:
             return
-        summary = self._summary(state, status)
         app = self.scope["app"]
         factory = app.state.sessionmaker
         keep = app.state.settings.provisioning_log_keep
