@@ -400,6 +400,12 @@ def test_serve_refuses_a_placeholder_secret_in_production(env: dict[str, str]) -
     assert_fails(result, "ROLLCALL_SECRET_KEY must be set")
 
 
+def test_serve_refuses_the_development_idp(env: dict[str, str]) -> None:
+    result = run(env | {"ROLLCALL_DEV_IDP_ENABLED": "true"}, "serve", "--port", "1")
+
+    assert_fails(result, "is for `rollcall demo` only")
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

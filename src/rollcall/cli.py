@@ -313,6 +313,11 @@ def serve(
     with _reported(False):
         settings = Settings()
         settings.check_secrets()
+        if settings.dev_idp_enabled:
+            raise CommandError(
+                "ROLLCALL_DEV_IDP_ENABLED signs anyone in and is for `rollcall demo` "
+                "only; unset it to serve"
+            )
         if migrate_first:
             upgrade(settings.database_url)
         with _database(settings):
