@@ -137,7 +137,6 @@ def team_page(
         signed_in,
         settings,
         listing=listing,
-        counts=team.count_views(db, signed_in.org),
         roles=[r.value for r in Role],
         notice=forms.notice(done),
         page_url=lambda n: _team_url(

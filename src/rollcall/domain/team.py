@@ -38,7 +38,7 @@ LOG_LIMIT: Final = 100
 
 @dataclass(frozen=True)
 class TeamPage:
-    """One page of one view of the team, with what paging links need."""
+    """One page of one view of the team, with what paging links and tabs need."""
 
     view: View
     text: str
@@ -46,6 +46,7 @@ class TeamPage:
     total: int
     page: int
     pages: int
+    counts: dict[View, int]
 
 
 @dataclass(frozen=True)
@@ -66,19 +67,20 @@ def list_team(db: Session, org: Org, view: View, text: str, page: int) -> TeamPa
         raise InvalidInputError(
             f"the search is longer than {MAX_SEARCH_LENGTH} characters"
         )
-    states = VIEW_STATES[view]
-    total, rows = _page(db, org, states, text, page)
+    counts = _count_views(db, org)
+    known = None if text else counts[view]
+    total, rows = _page(db, org, view, text, page, known)
     pages = max(1, -(-total // PAGE_SIZE))
     if page > pages:
         page = pages
-        total, rows = _page(db, org, states, text, page)
-    return TeamPage(view, text, rows, total, page, pages)
+        total, rows = _page(db, org, view, text, page, total)
+    return TeamPage(view, text, rows, total, page, pages, counts)
 
 
-def count_views(db: Session, org: Org) -> dict[View, int]:
-    """How many members each view holds, for the tabs."""
+def _count_views(db: Session, org: Org) -> dict[View, int]:
+    by_state = queries.count_members_by_state(db, org.id)
     return {
-        view: queries.count_members(db, org.id, states)
+        view: sum(by_state.get(state, 0) for state in states)
         for view, states in VIEW_STATES.items()
     }
 
@@ -143,13 +145,14 @@ def audit_log(db: Session, org: Org) -> list[LogLine]:
 
 
 def _page(
-    db: Session, org: Org, states: tuple[MemberState, ...], text: str, page: int
+    db: Session, org: Org, view: View, text: str, page: int, known_total: int | None
 ) -> tuple[int, Sequence[Member]]:
     return queries.list_team_members(
         db,
         org.id,
-        states,
+        VIEW_STATES[view],
         text.lower() or None,
         offset=(max(page, 1) - 1) * PAGE_SIZE,
         limit=PAGE_SIZE,
+        known_total=known_total,
     )

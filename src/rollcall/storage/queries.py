@@ -160,6 +160,16 @@ def latest_sign_in(db: Session, org_id: int) -> datetime | None:
     )
 
 
+def count_members_by_state(db: Session, org_id: int) -> dict[MemberState, int]:
+    """How many of the org's members are in each state (one index scan)."""
+    rows = db.execute(
+        select(Member.state, func.count())
+        .where(Member.org_id == org_id)
+        .group_by(Member.state)
+    ).all()
+    return {MemberState(state): count for state, count in rows}
+
+
 def list_team_members(
     db: Session,
     org_id: int,
@@ -168,40 +178,38 @@ def list_team_members(
     *,
     offset: int,
     limit: int,
+    known_total: int | None = None,
 ) -> tuple[int, Sequence[Member]]:
     """The count and one page of the org's members in ``states``, by email.
 
-    ``text`` (lower case) matches anywhere in the email or one of the names.
+    ``text`` (lower case) matches anywhere in the email, the full name or the
+    display name. The page is found on the ``(org_id, state, email_lower)``
+    index first and its rows fetched after, so a deep page does not read every
+    row before it; the email is unique in an org, so the order is stable. A
+    search scans the org's rows once, counting the matches in the same pass.
     """
     where: list[ColumnElement[bool]] = [
         Member.org_id == org_id,
         Member.state.in_(list(states)),
     ]
     if text:
-        pattern = "%" + _escape_like(text) + "%"
-        where.append(
-            or_(
-                Member.email_lower.like(pattern, escape="\\"),
-                *(
-                    func.lower(column).like(pattern, escape="\\")
-                    for column in (
-                        Member.formatted_name,
-                        Member.display_name,
-                        Member.given_name,
-                        Member.family_name,
-                    )
-                ),
-            )
-        )
-    total = db.scalar(select(func.count()).select_from(Member).where(*where)) or 0
-    page = db.scalars(
-        select(Member)
-        .where(*where)
-        .order_by(Member.email_lower, Member.id)
-        .offset(offset)
-        .limit(limit)
+        where.append(_matches_text(db, text))
+    keys = select(Member.email_lower).where(*where).order_by(Member.email_lower)
+    if text and known_total is None:
+        rows = db.execute(
+            keys.add_columns(func.count().over()).offset(offset).limit(limit)
+        ).all()
+        total = rows[0][1] if rows else _count(db, where)
+    else:
+        rows = db.execute(keys.offset(offset).limit(limit)).all()
+        total = _count(db, where) if known_total is None else known_total
+
+    emails = [row[0] for row in rows]
+    found = db.scalars(
+        select(Member).where(Member.org_id == org_id, Member.email_lower.in_(emails))
     ).all()
-    return total, page
+    position = {email: n for n, email in enumerate(emails)}
+    return total, sorted(found, key=lambda m: position[m.email_lower])
 
 
 def get_members_by_ids(
@@ -222,6 +230,24 @@ def get_members_by_scim_ids(
     return db.scalars(
         select(Member).where(Member.org_id == org_id, Member.scim_id.in_(scim_ids))
     ).all()
+
+
+def _count(db: Session, where: Sequence[ColumnElement[bool]]) -> int:
+    return db.scalar(select(func.count()).select_from(Member).where(*where)) or 0
+
+
+def _matches_text(db: Session, text: str) -> ColumnElement[bool]:
+    """``text`` occurs in the email, full name or display name, in any case.
+
+    SQLite's LIKE ignores ASCII case by itself (as its lower() only folds
+    ASCII, nothing is lost); PostgreSQL gets lower() and strpos(), which scan
+    several times faster than ILIKE.
+    """
+    columns = (Member.email_lower, Member.formatted_name, Member.display_name)
+    if db.get_bind().dialect.name == "sqlite":
+        pattern = "%" + _escape_like(text) + "%"
+        return or_(*(c.like(pattern, escape="\\") for c in columns))
+    return or_(*(func.strpos(func.lower(c), text) > 0 for c in columns))
 
 
 def _escape_like(text: str) -> str:
