@@ -158,7 +158,8 @@ def change_role(
     new_role = roles.parse_role(role)
     team.check_role_change(signed_in.member, member, new_role)
     roles.change_role(db, signed_in.org, member, new_role, actor(signed_in))
-    return see_other(_team_url(signed_in.org.public_id, view=view, done="role"))
+    back = forms.parse_view(view)
+    return see_other(_team_url(signed_in.org.public_id, view=back, done="role"))
 
 
 @router.get("/orgs/{org_id}/members/{member_id}/remove")

@@ -68,13 +68,18 @@ def list_team(db: Session, org: Org, view: View, text: str, page: int) -> TeamPa
             f"the search is longer than {MAX_SEARCH_LENGTH} characters"
         )
     counts = _count_views(db, org)
-    known = None if text else counts[view]
-    total, rows = _page(db, org, view, text, page, known)
-    pages = max(1, -(-total // PAGE_SIZE))
+    if not text:
+        page = min(page, _pages(counts[view]))
+    total, rows = _page(db, org, view, text, page, None if text else counts[view])
+    pages = _pages(total)
     if page > pages:
         page = pages
         total, rows = _page(db, org, view, text, page, total)
     return TeamPage(view, text, rows, total, page, pages, counts)
+
+
+def _pages(total: int) -> int:
+    return max(1, -(-total // PAGE_SIZE))
 
 
 def _count_views(db: Session, org: Org) -> dict[View, int]:
