@@ -175,7 +175,7 @@ def test_member_who_joined_by_sso_is_visible_to_scim(
     assert found.json()["Resources"][0]["active"] is True
 
 
-def test_put_replaces_names_and_keeps_active_when_left_out(
+def test_put_replaces_names_and_keeps_active_and_external_id_when_left_out(
     scim: SCIMClient, store: Store
 ) -> None:
     created = scim.create("ada@example.com", displayName="Ada L", externalId="e1")
@@ -197,6 +197,7 @@ def test_put_replaces_names_and_keeps_active_when_left_out(
     }
     assert user["active"] is True
     assert "displayName" not in user
+    assert user["externalId"] == "e1"
     assert user["emails"][0]["value"] == "ada@example.com"
     assert user["meta"]["version"] != created["meta"]["version"]
     assert stored_member(store, created["id"]).given_name == "New"
@@ -401,3 +402,10 @@ def test_attributes_and_excluded_attributes_select_output(scim: SCIMClient) -> N
     assert "emails" not in without and "name" not in without
     assert without["id"] == created["id"]
     assert "version" not in without["meta"] and "created" in without["meta"]
+
+
+def test_put_with_external_id_null_clears_it(scim: SCIMClient) -> None:
+    created = scim.create("ada@example.com", externalId="e1")
+    body = user_body("ada@example.com", externalId=None)
+    replaced = scim.put(f"/Users/{created['id']}", body).json()
+    assert "externalId" not in replaced

@@ -85,9 +85,11 @@ def list_response(
 def parse_user(body: object, *, replace: bool) -> MemberInput:
     """Read a POST or PUT User body into the writable attributes.
 
-    With ``replace`` (PUT), writable names and externalId left out are cleared;
-    ``active`` left out keeps its value either way, and ``emails`` that are
-    null, empty or missing mean "no change".
+    With ``replace`` (PUT), names and ``displayName`` left out are cleared.
+    ``active`` and ``externalId`` left out keep their values either way: the
+    minimal PUT JumpCloud sends carries neither, and losing the IdP's own id
+    would break its later ``externalId eq`` lookups. ``emails`` that are null,
+    empty or missing mean "no change".
 
     :raises InvalidSyntaxError: the body is not a User object.
     :raises InvalidValueError: an attribute has the wrong type.
@@ -109,7 +111,7 @@ def parse_user(body: object, *, replace: bool) -> MemberInput:
         family_name=_optional_text(name_fields, "familyname", absent, "familyName"),
         formatted_name=_optional_text(name_fields, "formatted", absent, "formatted"),
         display_name=_optional_text(fields, "displayname", absent, "displayName"),
-        external_id=_optional_text(fields, "externalid", absent, "externalId"),
+        external_id=_optional_text(fields, "externalid", UNSET, "externalId"),
         active=parse_active(fields["active"]) if "active" in fields else UNSET,
     )
 
