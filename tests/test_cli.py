@@ -483,6 +483,7 @@ def test_serve_answers_without_dev_idp_and_stops_on_sigterm(
     # Uvicorn shuts down gracefully, then re-raises the signal it caught.
     assert process.wait(timeout=20) in (0, -signal.SIGTERM)
     assert "Application shutdown complete" in log.read_text()
+    assert "color_message" not in log.read_text()
 
 
 def printed(output: str, label: str) -> str:

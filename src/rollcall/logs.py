@@ -34,6 +34,14 @@ def _add_request_id(
     return event
 
 
+def _drop_color_message(
+    _logger: Any, _name: str, event: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    # Uvicorn passes an ANSI-coloured copy of its message as an ``extra``.
+    event.pop("color_message", None)
+    return event
+
+
 def configure_logging(settings: Settings) -> None:
     """Install one handler on the root logger, rendering JSON or console lines."""
     renderer: Any = (
@@ -45,6 +53,7 @@ def configure_logging(settings: Settings) -> None:
         foreign_pre_chain=[
             structlog.stdlib.add_log_level,
             structlog.stdlib.ExtraAdder(),
+            _drop_color_message,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
             _add_request_id,
         ],
