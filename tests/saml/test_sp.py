@@ -32,6 +32,7 @@ def test_sp_metadata_names_entity_id_and_post_acs(http: httpx.Client, org: Org) 
     assert acs is not None
     assert acs.get("Location") == shapes.acs_url(org.public_id)
     assert acs.get("Binding") == POST
+    assert root.get("validUntil") is None
 
 
 def test_sp_metadata_is_served_before_the_idp_is_configured(

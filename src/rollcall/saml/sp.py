@@ -380,6 +380,10 @@ def library_settings(
             "allowRepeatAttributeName": True,
             "signatureAlgorithm": Constants.RSA_SHA256,
             "digestAlgorithm": Constants.SHA256,
+            # The SP's values never change, so its metadata states no expiry:
+            # an IdP that honours validUntil would otherwise drop it in two days.
+            "metadataValidUntil": "",
+            "metadataCacheDuration": "",
         },
     }
     if org.saml is not None:
