@@ -3,12 +3,15 @@
 import os
 import subprocess
 import sys
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 from fastapi import FastAPI
 from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy import func, select
 
 from rollcall import metrics
 from rollcall.app import create_app
@@ -16,8 +19,9 @@ from rollcall.config import Settings
 from rollcall.domain import orgs
 from rollcall.saml.keys import KeyPair, generate_key_pair
 from rollcall.saml.sp import parse_idp_metadata
+from rollcall.storage.models import RateCounter
 from tests.conftest import LiveServer
-from tests.factories import OPERATOR, make_org
+from tests.factories import OPERATOR, make_org, make_token
 from tests.saml import idp as shapes
 from tests.saml.idp import TestIdP, post_acs
 
@@ -222,3 +226,67 @@ def test_saml_sign_ins_are_counted_by_outcome_and_reason(
     replayed = (("outcome", "refused"), ("reason", "replay"))
     assert samples[("rollcall_saml_sign_ins_total", accepted)] == 1
     assert samples[("rollcall_saml_sign_ins_total", replayed)] == 1
+
+
+def start_of_fresh_window(margin: float = 5.0) -> None:
+    """Wait for the next rate-limit window if this one ends within ``margin``."""
+    left = 60 - time.time() % 60
+    if left < margin:
+        time.sleep(left + 0.1)
+
+
+@pytest.fixture
+def limited_app(settings: Settings) -> Iterator[FastAPI]:
+    """An app whose SCIM tokens may each send 3 requests a minute."""
+    limited = create_app(settings.model_copy(update={"scim_rate_limit_per_minute": 3}))
+    yield limited
+    limited.state.engine.dispose()
+
+
+def test_scim_token_over_its_limit_gets_429_with_retry_after(
+    limited_app: FastAPI,
+) -> None:
+    with limited_app.state.sessionmaker.begin() as db:
+        org = make_org(db)
+        token, other_token = make_token(db, org), make_token(db, org)
+        users = f"/scim/v2/{org.public_id}/Users"
+    start_of_fresh_window()
+
+    with LiveServer(limited_app) as live, httpx.Client(base_url=live.url) as client:
+        bearer = {"Authorization": f"Bearer {token}"}
+        statuses = [client.get(users, headers=bearer).status_code for _ in range(3)]
+        refused = client.get(users, headers=bearer)
+        other = client.get(users, headers={"Authorization": f"Bearer {other_token}"})
+        samples = scrape(client)
+
+    assert statuses == [200, 200, 200]
+    assert refused.status_code == 429
+    assert refused.headers["content-type"].startswith("application/scim+json")
+    assert refused.json()["status"] == "429"
+    assert "retry after" in refused.json()["detail"]
+    assert 1 <= int(refused.headers["retry-after"]) <= 60
+    assert other.status_code == 200
+    assert samples[("rollcall_scim_rate_limited_total", ())] == 1
+    list_4xx = (("operation", "list"), ("outcome", "4xx"))
+    assert samples[("rollcall_scim_operations_total", list_4xx)] == 1
+
+
+def test_rate_limit_zero_lets_every_request_through(
+    settings: Settings,
+) -> None:
+    unlimited = create_app(
+        settings.model_copy(update={"scim_rate_limit_per_minute": 0})
+    )
+    with unlimited.state.sessionmaker.begin() as db:
+        org = make_org(db)
+        bearer = {"Authorization": f"Bearer {make_token(db, org)}"}
+        users = f"/scim/v2/{org.public_id}/Users"
+
+    with LiveServer(unlimited) as live, httpx.Client(base_url=live.url) as client:
+        statuses = {client.get(users, headers=bearer).status_code for _ in range(5)}
+    with unlimited.state.sessionmaker.begin() as db:
+        counters = db.scalar(select(func.count()).select_from(RateCounter))
+    unlimited.state.engine.dispose()
+
+    assert statuses == {200}
+    assert counters == 0

@@ -12,11 +12,12 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from rollcall import metrics
 from rollcall.deps import DbSession
-from rollcall.domain import orgs
+from rollcall.domain import orgs, ratelimit
 from rollcall.domain.audit import Actor
 from rollcall.errors import ForbiddenError
-from rollcall.scim.errors import UnauthorizedError
+from rollcall.scim.errors import RateLimitedError, UnauthorizedError
 from rollcall.storage.models import Org
 
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="rollcall"'}
@@ -40,6 +41,8 @@ def authenticate(request: Request, org_id: str, db: DbSession) -> Org:
     :raises UnauthorizedError: no bearer token, or not a live token of the org.
     """
     raw = _bearer_token(request.headers.get("authorization", ""))
+    if raw:
+        enforce_rate_limit(request, raw)
     token = orgs.authenticate_token(db, org_id, raw) if raw else None
     if token is None:
         raise UnauthorizedError(
@@ -52,6 +55,31 @@ def authenticate(request: Request, org_id: str, db: DbSession) -> Org:
     request.state.scim_org_id = org.id
     request.state.scim_actor = Actor("idp", token.public_id)
     return org
+
+
+def enforce_rate_limit(request: Request, raw: str) -> None:
+    """Count the request against its token's limit per minute, shared by every
+    instance; over it, answer ``429`` with ``Retry-After``.
+
+    The count runs in a short transaction of its own, before the request's
+    transaction touches the database: on SQLite that transaction holds the
+    write lock until it ends, and on PostgreSQL the counter row stays locked
+    only for this moment. The key is the token's hash, known before the lookup.
+
+    :raises RateLimitedError: the token is over ``scim_rate_limit_per_minute``.
+    """
+    limit = request.app.state.settings.scim_rate_limit_per_minute
+    if limit <= 0:
+        return
+    with request.app.state.sessionmaker.begin() as db:
+        decision = ratelimit.hit(db, "scim:" + orgs.hash_secret(raw)[:48], limit)
+    if not decision.allowed:
+        metrics.count_rate_limited()
+        raise RateLimitedError(
+            f"this token sent more than {limit} requests this minute; "
+            f"retry after {decision.retry_after} seconds",
+            headers={"Retry-After": str(decision.retry_after)},
+        )
 
 
 def _bearer_token(header: str) -> str | None:
