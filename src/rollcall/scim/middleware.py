@@ -51,11 +51,10 @@ class SCIMMiddleware:
 
 
 def _normalise_path(scope: Scope) -> None:
-    path = REPEATED_SLASHES.sub("/", scope["path"])
-    if len(path) > 1:
-        path = path.rstrip("/")
-    scope["path"] = path
-    scope["raw_path"] = path.encode()
+    path = REPEATED_SLASHES.sub("/", scope["path"]).rstrip("/") or "/"
+    if path != scope["path"]:
+        scope["path"] = path
+        scope["raw_path"] = path.encode()
 
 
 class _Recorder:
