@@ -2,6 +2,7 @@
 Entra-shaped responses, signed for real."""
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
@@ -11,6 +12,7 @@ from rollcall.domain import orgs
 from rollcall.saml import assertions
 from rollcall.saml.routes import safe_path
 from rollcall.storage.models import Member, MemberState, Org, Role
+from tests.conftest import LiveServer
 from tests.factories import OPERATOR
 from tests.saml import idp as shapes
 from tests.saml.conftest import Work
@@ -286,3 +288,23 @@ def test_no_saml_message_or_email_reaches_the_logs(
     assert "secret.person" not in logged
     assert assertions.encode(xml)[:40] not in logged
     assert "Assertion" not in logged
+
+
+def test_the_same_response_posted_concurrently_signs_in_only_once(
+    server: LiveServer, work: Work, org: Org, test_idp: TestIdP
+) -> None:
+    """The replay check lives in the database, so racing copies of one response
+    (as from several instances) get one session between them."""
+    with work() as db:
+        orgs.set_idp_initiated(db, db.merge(org), True, OPERATOR)
+    xml = shapes.jumpcloud(test_idp, org.public_id, "ada@example.com")
+
+    def post_once(_: int) -> int:
+        with httpx.Client(base_url=server.url, timeout=30) as client:
+            return post_acs(client, org.public_id, xml).status_code
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        statuses = sorted(pool.map(post_once, range(4)))
+
+    assert statuses == [303, 403, 403, 403]
+    assert [m.email for m in members_of(work, org)] == ["ada@example.com"]
