@@ -491,3 +491,42 @@ def test_oversized_saml_response_is_a_readable_400(
     assert answer.headers["content-type"].startswith("text/html")
     assert "maximum size" in answer.text
     assert member_emails(work, org) == []
+
+
+def test_response_reporting_an_idp_failure_is_refused(
+    http: httpx.Client, work: Work, org: Org, test_idp: TestIdP, request_id: str
+) -> None:
+    """Okta answers so when the person is not assigned to the app."""
+    spec = shapes.spec(
+        test_idp, org.public_id, "ada@example.com", in_response_to=request_id
+    )
+    xml = assertions.signed_response(spec, test_idp.keys).replace(
+        "urn:oasis:names:tc:SAML:2.0:status:Success",
+        "urn:oasis:names:tc:SAML:2.0:status:Responder",
+    )
+
+    answer = post_acs(http, org.public_id, xml)
+
+    assert_refused(
+        answer, work, org, "idp_status", words="reported that the sign-in failed"
+    )
+
+
+def test_encrypted_assertion_is_refused_with_advice(
+    http: httpx.Client, work: Work, org: Org, test_idp: TestIdP, request_id: str
+) -> None:
+    spec = shapes.spec(
+        test_idp, org.public_id, "ada@example.com", in_response_to=request_id
+    )
+    encrypted = (
+        "<saml:EncryptedAssertion>"
+        '<xenc:EncryptedData xmlns:xenc="http://www.w3.org/2001/04/xmlenc#">'
+        "<xenc:CipherData><xenc:CipherValue>AAAA</xenc:CipherValue></xenc:CipherData>"
+        "</xenc:EncryptedData></saml:EncryptedAssertion>"
+    )
+
+    answer = post_acs(http, org.public_id, shapes.response_around(spec, encrypted))
+
+    assert_refused(
+        answer, work, org, "encrypted", words="switch assertion encryption off"
+    )
