@@ -409,3 +409,22 @@ def test_put_with_external_id_null_clears_it(scim: SCIMClient) -> None:
     body = user_body("ada@example.com", externalId=None)
     replaced = scim.put(f"/Users/{created['id']}", body).json()
     assert "externalId" not in replaced
+
+
+def test_huge_start_index_answers_an_empty_page(scim: SCIMClient) -> None:
+    scim.create("ada@example.com")
+    for params in (
+        {"startIndex": "99999999999999999999"},
+        {"startIndex": "99999999999999999999", "filter": "userName pr"},
+        {"startIndex": "9223372036854775808", "sortBy": "userName"},
+    ):
+        response = scim.get("/Users", params=params)
+        assert response.status_code == 200, response.text
+        assert response.json()["totalResults"] == 1
+        assert response.json()["Resources"] == []
+
+
+def test_paging_numbers_must_be_plain_integers(scim: SCIMClient) -> None:
+    for value in ("1_0", "0x10", "1e3", "١٢"):
+        response = scim.get("/Users", params={"count": value})
+        assert_scim_error(response, 400, "invalidValue")

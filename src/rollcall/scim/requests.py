@@ -6,6 +6,7 @@ Parameter names are matched case-insensitively; bad values are ``400``.
 """
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -24,6 +25,8 @@ from rollcall.scim.resources import parse_attribute_list
 from rollcall.search import Paging, Search, Sort
 
 JSON_MEDIA_TYPES = {"application/scim+json", "application/json"}
+INTEGER = re.compile(r"^[+-]?[0-9]{1,30}$")
+MAX_START_INDEX = 2**31 - 1
 
 
 @dataclass(frozen=True)
@@ -131,11 +134,13 @@ def build_query(params: Mapping[str, Any], settings: Settings) -> ListQuery:
 
 def paging(params: Mapping[str, Any], max_page_size: int) -> Paging:
     """``startIndex`` below 1 means 1; ``count`` below 0 means 0, above the cap the
-    cap (RFC 7644 §3.4.2.4)."""
+    cap (RFC 7644 §3.4.2.4). A ``startIndex`` past what a database integer holds
+    is held there: no org has that many members, so the page is empty anyway."""
     start_index = _integer(params, "startIndex", 1)
     count = _integer(params, "count", max_page_size)
     return Paging(
-        start_index=max(start_index, 1), count=min(max(count, 0), max_page_size)
+        start_index=min(max(start_index, 1), MAX_START_INDEX),
+        count=min(max(count, 0), max_page_size),
     )
 
 
@@ -145,11 +150,8 @@ def _integer(params: Mapping[str, Any], key: str, default: int) -> int:
         return default
     if isinstance(value, int) and not isinstance(value, bool):
         return value
-    if isinstance(value, str):
-        try:
-            return int(value.strip())
-        except ValueError:
-            pass
+    if isinstance(value, str) and INTEGER.match(value.strip()):
+        return int(value.strip())
     raise InvalidValueError(f"{key} must be an integer, got {value!r}")
 
 
