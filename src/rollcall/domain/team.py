@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from rollcall.domain.audit import Actor, record
 from rollcall.domain.orgs import issue_token
+from rollcall.domain.provisioning_log import recent as recent_requests
 from rollcall.errors import ForbiddenError, InvalidInputError, NotFoundError
 from rollcall.storage import queries
 from rollcall.storage.models import (
@@ -125,9 +126,7 @@ def rotate_token(
 
 def provisioning_log(db: Session, org: Org, failed_only: bool | None) -> list[LogLine]:
     """The org's latest SCIM requests, newest first, with their members."""
-    entries = queries.list_provisioning_log(
-        db, org.id, limit=LOG_LIMIT, failed_only=failed_only
-    )
+    entries = recent_requests(db, org, limit=LOG_LIMIT, failed_only=failed_only)
     scim_ids = sorted({e.member_scim_id for e in entries if e.member_scim_id})
     found = {
         m.scim_id: m for m in queries.get_members_by_scim_ids(db, org.id, scim_ids)
