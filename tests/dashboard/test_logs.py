@@ -79,3 +79,31 @@ def test_audit_log_names_the_admin_behind_a_change(
     assert "ada@example.com" in first_row
     assert '<span class="kind">admin</span> owner@example.com' in first_row
     assert "old: member; new: admin" in first_row
+
+
+def test_real_scim_failure_shows_in_provisioning_log(
+    http: httpx.Client, work: Work
+) -> None:
+    """A token made on the SSO page, a refused SCIM create, its detail in the log."""
+    with work() as db:
+        org = make_org(db)
+    page = sign_in(http, work, org, "owner@example.com")
+    shown = http.post(
+        f"/orgs/{org.public_id}/scim/tokens", data={"csrf_token": csrf_of(page.text)}
+    )
+    token = shown.text.split('id="new-token" value="')[1].split('"')[0]
+
+    refused = http.post(
+        f"/scim/v2/{org.public_id}/Users",
+        headers={"Authorization": f"Bearer {token}"},
+        json={
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+            "userName": "stranger@elsewhere.test",
+        },
+    )
+    assert refused.status_code == 400
+
+    failed = http.get(f"/orgs/{org.public_id}/logs", params={"outcome": "failed"})
+    assert "not an SSO domain of this org" in failed.text
+    assert "elsewhere.test" in failed.text
+    assert '<span class="status">400</span>' in failed.text
