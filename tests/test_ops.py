@@ -22,6 +22,7 @@ from rollcall.saml.sp import parse_idp_metadata
 from rollcall.storage.models import RateCounter
 from tests.conftest import LiveServer
 from tests.factories import OPERATOR, make_org, make_token
+from tests.integration.serverproc import ServerProcess, server_environment
 from tests.saml import idp as shapes
 from tests.saml.idp import TestIdP, post_acs
 
@@ -290,3 +291,41 @@ def test_rate_limit_zero_lets_every_request_through(
 
     assert statuses == {200}
     assert counters == 0
+
+
+def test_serve_with_two_workers_sums_both_in_metrics(
+    database_url: str, tmp_path: Path
+) -> None:
+    samples_dir = tmp_path / "samples"
+    samples_dir.mkdir()
+    env = server_environment(database_url, PROMETHEUS_MULTIPROC_DIR=str(samples_dir))
+    server = ServerProcess(env, tmp_path / "server.log", workers=2)
+
+    with server:
+        for _ in range(5):
+            with httpx.Client(base_url=server.url) as client:
+                for _ in range(6):
+                    client.get("/healthz")
+        with httpx.Client(base_url=server.url) as client:
+            samples = scrape(client)
+
+    assert requests_total(samples, "/healthz", "200") == 30
+    writers = {path.name.rsplit("_", 1)[-1] for path in samples_dir.glob("*.db")}
+    assert len(writers) >= 2, "each worker keeps its samples in the directory"
+
+
+def test_several_workers_get_a_fresh_samples_directory_unless_one_is_set(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv(metrics.MULTIPROCESS_ENV, raising=False)
+    metrics.prepare_worker_processes(1)
+    assert metrics.MULTIPROCESS_ENV not in os.environ
+
+    metrics.prepare_worker_processes(4)
+    made = Path(os.environ[metrics.MULTIPROCESS_ENV])
+    assert made.is_dir() and not any(made.iterdir())
+    made.rmdir()
+
+    monkeypatch.setenv(metrics.MULTIPROCESS_ENV, str(tmp_path))
+    metrics.prepare_worker_processes(4)
+    assert os.environ[metrics.MULTIPROCESS_ENV] == str(tmp_path)

@@ -28,6 +28,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from rollcall import metrics
 from rollcall.app import create_app
 from rollcall.config import Settings
 from rollcall.domain import orgs, sessions
@@ -330,6 +331,7 @@ def _run_server(settings: Settings, host: str, port: int, workers: int) -> None:
     if workers == 1:
         uvicorn.run(create_app(settings), host=host, port=port, log_config=None)
         return
+    metrics.prepare_worker_processes(workers)
     uvicorn.run(
         f"{__name__}:{app_from_environment.__name__}",
         factory=True,

@@ -10,13 +10,15 @@ Label values come from small fixed sets: route templates (never raw paths),
 status codes or classes, operation names and refusal reasons. Org ids, emails
 and secrets are never label values; per-org detail is in the provisioning log.
 
-With several worker processes, set ``PROMETHEUS_MULTIPROC_DIR`` to an empty
-directory before the server starts: every worker then writes its samples there
-and ``GET /metrics`` on any worker sums them (see docs/operations.md).
+With several worker processes, every worker writes its samples to the directory
+named by ``PROMETHEUS_MULTIPROC_DIR`` and ``GET /metrics`` on any worker sums
+them; ``rollcall serve --workers N`` makes a fresh directory when none is set
+(see docs/operations.md).
 """
 
 import os
 import re
+import tempfile
 import time
 from contextvars import ContextVar
 
@@ -83,6 +85,14 @@ class Metrics:
             MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
             return generate_latest(registry), CONTENT_TYPE_LATEST
         return generate_latest(self.registry), CONTENT_TYPE_LATEST
+
+
+def prepare_worker_processes(workers: int) -> None:
+    """Before uvicorn starts ``workers`` processes: unless the operator chose a
+    directory for their samples, give them a fresh one, so that ``/metrics``
+    sums every worker instead of showing whichever answered."""
+    if workers > 1 and not os.environ.get(MULTIPROCESS_ENV):
+        os.environ[MULTIPROCESS_ENV] = tempfile.mkdtemp(prefix="rollcall-metrics-")
 
 
 current_metrics: ContextVar[Metrics | None] = ContextVar(
