@@ -249,3 +249,26 @@ def test_sign_out_ends_the_session(http: httpx.Client, work: Work) -> None:
     answer = http.post("/sign-out", data={"csrf_token": csrf_of(team.text)})
     assert answer.status_code == 303
     assert http.get(f"/orgs/{org.public_id}/team").status_code == 303
+
+
+def test_malformed_posts_get_a_page_not_a_server_error(
+    http: httpx.Client, work: Work
+) -> None:
+    org = _org(work)
+    page = sign_in(http, work, org, "owner@example.com")
+    url = f"/orgs/{org.public_id}/sso/metadata"
+    bodies: list[dict[str, object]] = [
+        {"json": {"csrf_token": csrf_of(page.text)}},
+        {
+            "content": b"--x\r\nbroken",
+            "headers": {"content-type": "multipart/form-data; boundary=x"},
+        },
+        {"content": b"\xff\xfe%%%", "headers": {"content-type": "text/plain"}},
+        {
+            "data": {"csrf_token": csrf_of(page.text), "metadata_file": "not a file"},
+        },
+    ]
+    for body in bodies:
+        answer = http.post(url, **body)  # type: ignore[arg-type]
+        assert 400 <= answer.status_code < 500, (body, answer.status_code)
+        assert "text/html" in answer.headers["content-type"]

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 from fastapi import Depends, FastAPI, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from rollcall.config import Settings
 from rollcall.dashboard import forms
 from rollcall.dashboard.security import (
     CSRF_FIELD,
@@ -91,7 +92,7 @@ def render(
     request: Request,
     template: str,
     signed_in: SignedIn | None,
-    settings: SettingsDep,
+    settings: Settings,
     status_code: int = 200,
     **context: Any,
 ) -> HTMLResponse:
