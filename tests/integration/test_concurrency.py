@@ -1,6 +1,8 @@
 """Simultaneous creates of one email: exactly one member, the rest 409."""
 
 import threading
+import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
@@ -37,3 +39,33 @@ def test_simultaneous_posts_of_one_email_in_different_cases_create_one_member(
             select(func.count()).select_from(Member).where(Member.org_id == scim.org.id)
         )
     assert count == 1
+
+
+def test_a_slow_upload_does_not_hold_up_other_writers(scim: SCIMClient) -> None:
+    """The body is read before the request's transaction begins: on SQLite that
+    transaction holds the database's write lock until it ends."""
+    url = scim.http.base_url.join(scim.base + "/Users")
+    headers = {"Authorization": f"Bearer {scim.token}"}
+    started = threading.Event()
+
+    def slow_body() -> Iterator[bytes]:
+        yield b'{"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],'
+        started.set()
+        time.sleep(3)
+        yield b'"userName": "slow@example.com"}'
+
+    def slow_post() -> int:
+        with httpx.Client(timeout=60) as client:
+            return client.post(url, content=slow_body(), headers=headers).status_code
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        slow = pool.submit(slow_post)
+        assert started.wait(10)
+        time.sleep(0.3)
+        began = time.monotonic()
+        quick = scim.post("/Users", user_body("quick@example.com"))
+        waited = time.monotonic() - began
+        assert slow.result() == 201
+
+    assert quick.status_code == 201
+    assert waited < 2.5

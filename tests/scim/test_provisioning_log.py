@@ -53,6 +53,19 @@ def test_failures_are_logged_with_their_detail_though_the_request_rolled_back(
     assert off_domain.status_code == 400
 
 
+def test_oversized_body_of_an_authenticated_org_is_logged_as_413(
+    scim: SCIMClient, store: Store, app: FastAPI
+) -> None:
+    limit = app.state.settings.scim_max_body_bytes
+    body = user_body("ada@example.com", title="x" * limit)
+    assert scim.post("/Users", body).status_code == 413
+    assert scim.post("/Users", body, token="rcs_wrong").status_code == 401
+
+    entries = _entries(store, scim)
+    assert [(e.operation, e.status) for e in entries] == [("create", 413)]
+    assert entries[0].detail is not None and str(limit) in entries[0].detail
+
+
 def test_log_holds_no_token_or_password(scim: SCIMClient, store: Store) -> None:
     scim.post("/Users", user_body("ada@example.com", password="Sup3r-secret!"))
     scim.post("/Users", user_body("ada@example.com", password="Sup3r-secret!"))

@@ -9,9 +9,9 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Request
+from fastapi import Depends, Request
 
 from rollcall.config import Settings
 from rollcall.scim import filters
@@ -42,21 +42,52 @@ class ListQuery:
         return self.search.paging.start_index
 
 
-async def read_json(request: Request) -> Any:
-    """The request body as JSON, at most ``scim_max_body_bytes`` long.
+@dataclass(frozen=True)
+class RequestBody:
+    """The bytes of a request body, or the fact that it was over the limit."""
 
-    :raises UnsupportedMediaTypeError: a content type other than JSON.
-    :raises PayloadTooLargeError: the body is over the limit (declared or sent).
-    :raises InvalidSyntaxError: the body is empty or not JSON.
+    data: bytes
+    over_limit: bool
+
+
+async def read_body(request: Request) -> RequestBody:
+    """The raw request body, read up to ``scim_max_body_bytes``.
+
+    Routes take it before anything that opens the request's transaction: a slow
+    upload must not hold a database lock (on SQLite, the write lock) meanwhile.
+    A body over the limit is not refused here but by :func:`parse_json`, after
+    authentication, so that the refusal reaches the org's provisioning log.
     """
     limit: int = request.app.state.settings.scim_max_body_bytes
+    if _declared_length(request.headers.get("content-length")) > limit:
+        return RequestBody(b"", over_limit=True)
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return RequestBody(b"", over_limit=True)
+        chunks.append(chunk)
+    return RequestBody(b"".join(chunks), over_limit=False)
+
+
+def parse_json(
+    request: Request, body: Annotated[RequestBody, Depends(read_body)]
+) -> Any:
+    """The body read by :func:`read_body` as JSON.
+
+    :raises PayloadTooLargeError: the body is over the limit (declared or sent).
+    :raises UnsupportedMediaTypeError: a content type other than JSON.
+    :raises InvalidSyntaxError: the body is empty or not JSON.
+    """
+    if body.over_limit:
+        limit = request.app.state.settings.scim_max_body_bytes
+        raise PayloadTooLargeError(f"the request body is larger than {limit} bytes")
     _check_media_type(request.headers.get("content-type"))
-    _check_declared_length(request.headers.get("content-length"), limit)
-    raw = await _read_capped(request, limit)
-    if not raw.strip():
+    if not body.data.strip():
         raise InvalidSyntaxError("the request needs a JSON body")
     try:
-        return json.loads(raw)
+        return json.loads(body.data)
     except (ValueError, RecursionError) as exc:
         raise InvalidSyntaxError(f"the body is not valid JSON: {exc}") from None
 
@@ -71,20 +102,10 @@ def _check_media_type(content_type: str | None) -> None:
         )
 
 
-def _check_declared_length(declared: str | None, limit: int) -> None:
-    if declared is not None and declared.strip().isdigit() and int(declared) > limit:
-        raise PayloadTooLargeError(f"the request body is larger than {limit} bytes")
-
-
-async def _read_capped(request: Request, limit: int) -> bytes:
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise PayloadTooLargeError(f"the request body is larger than {limit} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
+def _declared_length(declared: str | None) -> int:
+    if declared is not None and declared.strip().isdigit():
+        return int(declared)
+    return 0
 
 
 def list_query(request: Request) -> ListQuery:

@@ -1,8 +1,10 @@
 """SCIM 2.0 routes under ``/scim/v2/{org_id}``: Users, discovery, and refusals.
 
 Each handler parses, calls one domain function and renders. Bodies are read by
-:func:`rollcall.scim.requests.read_json` (size cap, media type, JSON syntax)
-and queries by :func:`rollcall.scim.requests.list_query`. ``install`` adds the
+:func:`rollcall.scim.requests.read_body` (size cap), before the transaction
+opens, then parsed after authentication by
+:func:`rollcall.scim.requests.parse_json`; queries are read by
+:func:`rollcall.scim.requests.list_query`. ``install`` adds the
 middleware that tolerates sloppy base URLs and writes the provisioning log.
 """
 
@@ -24,9 +26,11 @@ from rollcall.scim.errors import (
 from rollcall.scim.middleware import SCIMMiddleware
 from rollcall.scim.requests import (
     ListQuery,
+    RequestBody,
     list_query,
     paging_query,
-    read_json,
+    parse_json,
+    read_body,
     search_query,
 )
 from rollcall.scim.resources import (
@@ -46,7 +50,8 @@ GROUPS_UNSUPPORTED = (
     "group provisioning is not supported by Rollcall; switch off group management "
     "(group push) for this application in your identity provider"
 )
-JSONBody = Annotated[Any, Depends(read_json)]
+RawBody = Annotated[RequestBody, Depends(read_body)]
+JSONBody = Annotated[Any, Depends(parse_json)]
 Query = Annotated[ListQuery, Depends(list_query)]
 PagingQuery = Annotated[Paging, Depends(paging_query)]
 
@@ -67,14 +72,18 @@ def list_users(caller: Reader, db: DbSession, query: Query) -> SCIMResponse:
 
 @router.post("/Users/.search", name="scim:search")
 def search_users(
-    caller: Reader, db: DbSession, settings: SettingsDep, body: JSONBody
+    _raw: RawBody,
+    caller: Reader,
+    db: DbSession,
+    settings: SettingsDep,
+    body: JSONBody,
 ) -> SCIMResponse:
     return _search(caller, db, search_query(body, settings))
 
 
 @router.post("/Users", name="scim:create", status_code=201)
 def create_user(
-    request: Request, caller: Writer, db: DbSession, body: JSONBody
+    request: Request, _raw: RawBody, caller: Writer, db: DbSession, body: JSONBody
 ) -> SCIMResponse:
     member = members.provision(
         db, caller.org, parse_user(body, replace=False), caller.actor
@@ -96,7 +105,12 @@ def get_user(
 
 @router.put("/Users/{member_id}", name="scim:replace")
 def replace_user(
-    request: Request, caller: Writer, db: DbSession, body: JSONBody, member_id: str
+    request: Request,
+    _raw: RawBody,
+    caller: Writer,
+    db: DbSession,
+    body: JSONBody,
+    member_id: str,
 ) -> SCIMResponse:
     member = _member_for_change(request, caller, db, member_id)
     data = parse_user(body, replace=True)
@@ -107,6 +121,7 @@ def replace_user(
 @router.patch("/Users/{member_id}", name="scim:patch")
 def patch_user(
     request: Request,
+    _raw: RawBody,
     caller: Writer,
     db: DbSession,
     settings: SettingsDep,
