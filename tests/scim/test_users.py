@@ -428,3 +428,23 @@ def test_paging_numbers_must_be_plain_integers(scim: SCIMClient) -> None:
     for value in ("1_0", "0x10", "1e3", "١٢"):
         response = scim.get("/Users", params={"count": value})
         assert_scim_error(response, 400, "invalidValue")
+
+
+def test_sort_by_and_sort_order_order_the_list(scim: SCIMClient) -> None:
+    for given in ("Bea", "Ada", "Cy"):
+        scim.create(f"{given.lower()}@example.com", name={"givenName": given})
+
+    def given_names(**params: str) -> list[str]:
+        response = scim.get("/Users", params=params)
+        assert response.status_code == 200, response.text
+        return [r["name"]["givenName"] for r in response.json()["Resources"]]
+
+    assert given_names(sortBy="name.givenName") == ["Ada", "Bea", "Cy"]
+    assert given_names(sortBy="NAME.GIVENNAME", sortOrder="Descending") == [
+        "Cy",
+        "Bea",
+        "Ada",
+    ]
+    assert given_names(sortBy="userName", startIndex="2", count="1") == ["Bea"]
+    bad_order = scim.get("/Users", params={"sortBy": "userName", "sortOrder": "up"})
+    assert "sortOrder" in assert_scim_error(bad_order, 400, "invalidValue")
