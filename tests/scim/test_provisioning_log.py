@@ -1,9 +1,11 @@
 """Every SCIM request of an authenticated org lands in its provisioning log."""
 
+import httpx
 from fastapi import FastAPI
 
 from rollcall.domain import provisioning_log
 from rollcall.domain.provisioning_log import RequestSummary
+from tests.factories import make_org, make_token
 from tests.scim.conftest import SCIMClient, Store, user_body
 
 
@@ -100,3 +102,16 @@ def test_provisioning_log_keep_setting_applies_to_requests(
     for _ in range(provisioning_log.PRUNE_EVERY + 1):
         scim.get("/Users", params={"count": "0"})
     assert len(_entries(store, scim)) < provisioning_log.PRUNE_EVERY
+
+
+def test_refusal_for_a_lapsed_subscription_is_logged(
+    store: Store, http: httpx.Client
+) -> None:
+    with store() as db:
+        org = make_org(db, subscription=False)
+        lapsed = SCIMClient(http, org, make_token(db, org))
+    lapsed.post("/Users", user_body("ada@example.com"))
+
+    entries = _entries(store, lapsed)
+    assert [(e.operation, e.status) for e in entries] == [("create", 403)]
+    assert entries[0].detail is not None and "subscription" in entries[0].detail
