@@ -202,6 +202,15 @@ def authenticate_token(db: Session, org_public_id: str, raw: str) -> ScimToken |
 
     A valid token of another org is treated exactly like a wrong one.
     """
+    found = authenticate_caller(db, org_public_id, raw)
+    return found[0] if found is not None else None
+
+
+def authenticate_caller(
+    db: Session, org_public_id: str, raw: str
+) -> tuple[ScimToken, Org] | None:
+    """Like :func:`authenticate_token`, and also the org, so that the SCIM edge
+    need not load it a second time (the session holds it only weakly)."""
     token = queries.get_token_by_hash(db, hash_secret(raw))
     if token is None or token.revoked_at is not None:
         return None
@@ -211,4 +220,4 @@ def authenticate_token(db: Session, org_public_id: str, raw: str) -> ScimToken |
     now = utcnow()
     if token.last_used_at is None or now - token.last_used_at > TOKEN_TOUCH_INTERVAL:
         writes.touch_token(db, token, now)
-    return token
+    return token, org

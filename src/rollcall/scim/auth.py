@@ -43,14 +43,14 @@ def authenticate(request: Request, org_id: str, db: DbSession) -> Org:
     raw = _bearer_token(request.headers.get("authorization", ""))
     if raw:
         enforce_rate_limit(request, raw)
-    token = orgs.authenticate_token(db, org_id, raw) if raw else None
-    if token is None:
+    found = orgs.authenticate_caller(db, org_id, raw) if raw else None
+    if found is None:
         raise UnauthorizedError(
             "a valid bearer token of this org is required "
             "(Authorization: Bearer <token>)",
             headers=CHALLENGE,
         )
-    org = orgs.get_org(db, org_id)
+    token, org = found
     request.state.org_public_id = org.public_id
     request.state.scim_org_id = org.id
     request.state.scim_actor = Actor("idp", token.public_id)
