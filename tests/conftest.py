@@ -65,10 +65,13 @@ def database_url(database_template: str, tmp_path: Path) -> Iterator[str]:
 
 
 def _empty_tables(url: str) -> None:
+    # DELETE rather than TRUNCATE: on the few rows a test leaves, TRUNCATE of
+    # every table costs several times more per test, which is minutes over the
+    # suite.
     engine = create_engine(url)
-    names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
     with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        for table in reversed(Base.metadata.sorted_tables):
+            conn.execute(table.delete())
     engine.dispose()
 
 
