@@ -69,3 +69,31 @@ def test_a_slow_upload_does_not_hold_up_other_writers(scim: SCIMClient) -> None:
 
     assert quick.status_code == 201
     assert waited < 2.5
+
+
+def test_simultaneous_changes_with_one_if_match_let_exactly_one_through(
+    scim: SCIMClient,
+) -> None:
+    created = scim.create("ada@example.com")
+    url = scim.http.base_url.join(f"{scim.base}/Users/{created['id']}")
+    headers = {
+        "Authorization": f"Bearer {scim.token}",
+        "If-Match": created["meta"]["version"],
+    }
+    barrier = threading.Barrier(10, timeout=30)
+
+    def put(n: int) -> tuple[int, str]:
+        body = user_body("ada@example.com", displayName=f"Writer {n}")
+        with httpx.Client(timeout=60) as client:
+            barrier.wait()
+            response = client.put(url, json=body, headers=headers)
+        return response.status_code, response.headers.get("etag", "")
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        results = list(pool.map(put, range(10)))
+
+    statuses = sorted(status for status, _etag in results)
+    assert statuses == [200] + [412] * 9
+    final = scim.get(f"/Users/{created['id']}")
+    winner = next(etag for status, etag in results if status == 200)
+    assert final.headers["etag"] == winner

@@ -88,9 +88,16 @@ def new_scim_id() -> str:
     return str(uuid.uuid4())
 
 
-def get_member(db: Session, org: Org, scim_id: str) -> Member:
-    """The member with SCIM id ``scim_id``; deprovisioned members are not found."""
-    member = queries.get_member_by_scim_id(db, org.id, scim_id)
+def get_member(
+    db: Session, org: Org, scim_id: str, *, for_update: bool = False
+) -> Member:
+    """The member with SCIM id ``scim_id``; deprovisioned members are not found.
+
+    ``for_update`` locks the row until the transaction ends, so that a version
+    checked before a change (``If-Match``) is still the current one when it is
+    made.
+    """
+    member = queries.get_member_by_scim_id(db, org.id, scim_id, for_update=for_update)
     if member is None or member.state == MemberState.DEPROVISIONED:
         raise NotFoundError(f"no user with id {scim_id!r} in this org")
     return member

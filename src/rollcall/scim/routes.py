@@ -226,7 +226,7 @@ def _member_for_change(
     request: Request, caller: Caller, db: DbSession, member_id: str
 ) -> Member:
     """The member to change, if the caller's ``If-Match`` (if any) is current."""
-    member = members.get_member(db, caller.org, member_id)
+    member = members.get_member(db, caller.org, member_id, for_update=True)
     if_match = request.headers.get("if-match")
     if if_match is not None and not _etag_matches(if_match, member):
         raise StaleVersionError(

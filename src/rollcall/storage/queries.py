@@ -28,10 +28,13 @@ def list_orgs(db: Session) -> Sequence[Org]:
     return db.scalars(select(Org).order_by(Org.id)).all()
 
 
-def get_member_by_scim_id(db: Session, org_id: int, scim_id: str) -> Member | None:
-    return db.scalar(
-        select(Member).where(Member.org_id == org_id, Member.scim_id == scim_id)
-    )
+def get_member_by_scim_id(
+    db: Session, org_id: int, scim_id: str, *, for_update: bool = False
+) -> Member | None:
+    query = select(Member).where(Member.org_id == org_id, Member.scim_id == scim_id)
+    if for_update:
+        query = query.with_for_update()
+    return db.scalar(query)
 
 
 def get_member_by_id(db: Session, org_id: int, member_id: int) -> Member | None:
