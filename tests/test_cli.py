@@ -59,9 +59,9 @@ def idp_key() -> KeyPair:
     return generate_key_pair("idp.cli.example.test")
 
 
-def run(env: dict[str, str], *args: str) -> Result:
+def run(env: dict[str, str], *args: str, stdin: str | None = None) -> Result:
     """Run ``rollcall ARGS``; an exception that escaped the CLI fails the test."""
-    result = CliRunner().invoke(app, list(args), env=env)
+    result = CliRunner().invoke(app, list(args), env=env, input=stdin)
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         raise result.exception
     return result
@@ -253,6 +253,20 @@ def test_sso_stores_the_metadata_entity_id_url_and_certificate(
     assert data["sso_binding"].endswith("HTTP-Redirect")
     [certificate] = data["certificates"]
     assert len(certificate["sha256"].split(":")) == 32
+    assert run_json(env, "org", "show", org_id)["idp_entity_id"] == idp.entity_id
+
+
+def test_sso_reads_metadata_from_standard_input(
+    env: dict[str, str], idp_key: KeyPair
+) -> None:
+    org_id = create_org(env, "example.com")
+    run_json(env, "org", "subscription", org_id, "active")
+    idp = TestIdP(idp_key)
+
+    result = run(env, "org", "sso", org_id, "--idp-metadata", "-", stdin=idp.metadata())
+
+    assert result.exit_code == 0, result.stderr
+    assert f"idp entity id  {idp.entity_id}" in result.stdout
     assert run_json(env, "org", "show", org_id)["idp_entity_id"] == idp.entity_id
 
 
