@@ -448,3 +448,21 @@ def test_sort_by_and_sort_order_order_the_list(scim: SCIMClient) -> None:
     assert given_names(sortBy="userName", startIndex="2", count="1") == ["Bea"]
     bad_order = scim.get("/Users", params={"sortBy": "userName", "sortOrder": "up"})
     assert "sortOrder" in assert_scim_error(bad_order, 400, "invalidValue")
+
+
+def test_loose_filter_encodings_never_fail_with_a_server_error(
+    scim: SCIMClient,
+) -> None:
+    """IDP-REQUESTS.md C20: '+' as the space, unquoted values, raw '+' in emails."""
+    scim.create("user1@example.com")
+    scim.create("user+qa@example.com")
+    auth = {"Authorization": f"Bearer {scim.token}"}
+    expectations = {
+        "filter=userName+eq+user1@example.com": "user1@example.com",
+        "filter=userName+eq+%22user%2Bqa%40example.com%22": "user+qa@example.com",
+        'filter=userName%20eq%20"user+qa@example.com"': "user+qa@example.com",
+    }
+    for query, email in expectations.items():
+        response = scim.http.get(f"{scim.base}/Users?{query}", headers=auth)
+        assert response.status_code == 200, (query, response.text)
+        assert [r["userName"] for r in response.json()["Resources"]] == [email]
