@@ -340,6 +340,21 @@ def test_revoked_scim_token_is_refused_over_http(
     assert_fails(run(env, "scim-token", "revoke", org_id, "tok_nope"), "no SCIM token")
 
 
+def test_a_token_cannot_be_listed_or_revoked_through_another_org(
+    env: dict[str, str],
+) -> None:
+    acme = create_org(env, "acme.com", name="Acme")
+    globex = create_org(env, "globex.com", name="Globex")
+    created = run_json(env, "scim-token", "create", acme)
+
+    listed = run_json(env, "scim-token", "list", globex)
+    result = run(env, "scim-token", "revoke", globex, created["id"])
+
+    assert listed == []
+    assert_fails(result, f"no SCIM token {created['id']!r} in this org")
+    assert run_json(env, "scim-token", "list", acme)[0]["revoked_at"] is None
+
+
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
