@@ -38,12 +38,23 @@ def invalid(text: str) -> str:
 
 def test_parse_query_keeps_encoded_plus_as_plus() -> None:
     raw = b"filter=userName+eq+%22user%2Bqa%40example.com%22"
-    assert parse_query(raw) == {"filter": 'userName+eq+"user+qa@example.com"'}
+    assert parse_query(raw) == {"filter": 'userName eq "user+qa@example.com"'}
 
 
-def test_parse_query_keeps_a_literal_plus_and_decodes_spaces() -> None:
+def test_parse_query_reads_a_raw_plus_as_the_space_a_form_encoder_meant() -> None:
+    """httpx, requests and browsers send the space of ``Ada Lovelace`` as ``+``."""
+    raw = b"filter=displayName+eq+%22Ada+Lovelace%22"
+    assert parse(parse_query(raw)["filter"]) == Comparison(
+        "displayName", "eq", "Ada Lovelace"
+    )
+
+
+def test_raw_plus_inside_a_quoted_email_still_finds_the_email() -> None:
+    """An IdP that leaves the ``+`` of an address unencoded is still understood."""
     raw = b'filter=userName%20eq%20"first+last@example.com"'
-    assert parse_query(raw)["filter"] == 'userName eq "first+last@example.com"'
+    assert parse(parse_query(raw)["filter"]) == Comparison(
+        "userName", "eq", "first+last@example.com"
+    )
 
 
 def test_parse_query_lower_cases_names_and_keeps_the_last_repeat() -> None:
@@ -58,7 +69,7 @@ def test_parse_query_survives_malformed_escapes_and_empty_pairs() -> None:
 
 def test_parse_query_does_not_split_on_an_encoded_ampersand() -> None:
     assert parse_query(b"filter=displayName+eq+%22A%26B%22") == {
-        "filter": 'displayName+eq+"A&B"'
+        "filter": 'displayName eq "A&B"'
     }
 
 

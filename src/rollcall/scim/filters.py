@@ -8,10 +8,12 @@ attribute for ``sortBy`` as well. Anything that cannot be understood raises
 :class:`~rollcall.errors.InvalidFilterError` with a detail that says why.
 
 Identity providers encode filters loosely (IDP-REQUESTS.md, "Filter parsing and
-``+``"), so the query string is percent-decoded without turning ``+`` into a
-space, and the tokenizer treats a ``+`` outside quotes as a space while keeping
-it inside quotes. Values may be left unquoted (authentik): the words up to the
-next ``and``, ``or`` or bracket form the value. An email never contains
+``+``"). Only ``%2B`` is sure to mean a plus: a raw ``+`` is the space of form
+encoding (``displayName eq "Ada+Lovelace"`` from httpx or a browser), so the
+query string decodes it to a space, and the tokenizer also treats a ``+``
+outside quotes as a space for bodies of ``POST .search``. Values may be left
+unquoted (authentik): the words up to the next ``and``, ``or`` or bracket form
+the value. An email never contains
 whitespace, so whitespace in an email comparison value is taken for a mangled
 ``+``. A bare number is accepted as text, since no filterable attribute is
 numeric (``externalId eq 12345``).
@@ -98,8 +100,10 @@ _WHITESPACE = re.compile(r"\s")
 
 
 def parse_query(raw: bytes) -> dict[str, str]:
-    """Decode a raw query string, keeping a literal ``+`` (DESIGN.md, "Filters").
+    """Decode a raw query string: ``%2B`` is a plus, a raw ``+`` a space.
 
+    An email never holds a space, so the parser turns whitespace in an email
+    value back into the ``+`` an IdP left unencoded (DESIGN.md, "Filters").
     Names are lower-cased, a repeated name keeps its last value, and malformed
     percent escapes are left as they are.
     """
@@ -107,6 +111,7 @@ def parse_query(raw: bytes) -> dict[str, str]:
     for pair in raw.decode("utf-8", errors="replace").split("&"):
         if pair:
             name, _, value = pair.partition("=")
+            name, value = name.replace("+", " "), value.replace("+", " ")
             params[unquote(name).lower()] = unquote(value)
     return params
 
