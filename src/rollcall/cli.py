@@ -5,19 +5,17 @@ environment, runs in one transaction and calls the domain. A refusal (a product
 rule, an unreadable file, an unreachable or unmigrated database) ends as one line
 on stderr and exit status 1; with ``--json`` the message is also printed on stdout
 as ``{"error": "..."}``. Usage mistakes exit with status 2, as Click decides.
-The JSON names are an interface that scripts rely on; ``docs/cli.md`` lists them.
+What commands print is in :mod:`rollcall.cli_output`, the demo org in
+:mod:`rollcall.demo`; ``docs/cli.md`` lists the JSON names scripts rely on.
 """
 
-import hashlib
 import json
 import sys
-from base64 import b64decode
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, NoReturn
 
 import click
 import typer
@@ -28,23 +26,21 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from rollcall import cli_output as out
 from rollcall import metrics
 from rollcall.app import create_app
 from rollcall.config import Settings
+from rollcall.demo import prepare_demo
 from rollcall.domain import orgs, sessions
 from rollcall.domain.audit import Actor
-from rollcall.errors import DomainError, ForbiddenError
+from rollcall.errors import DomainError
 from rollcall.logs import configure_logging
-from rollcall.saml import devidp, sp
+from rollcall.saml import sp
 from rollcall.storage.db import make_engine, make_sessionmaker, unit_of_work
 from rollcall.storage.migrate import is_current, upgrade
-from rollcall.storage.models import Org, ScimToken
 
 OPERATOR = Actor.operator()
 MAX_METADATA_READ = sp.MAX_METADATA_BYTES + 1
-DEMO_ORG = "Demo Company"
-DEMO_DOMAIN = "example.com"
-DEMO_ADMIN = "admin@example.com"
 
 app = typer.Typer(
     name="rollcall",
@@ -169,132 +165,6 @@ def _emit(as_json: bool, data: object, text: str) -> None:
     typer.echo(json.dumps(data) if as_json else text)
 
 
-def _iso(moment: datetime | None) -> str | None:
-    return moment.replace(microsecond=0).isoformat() if moment is not None else None
-
-
-def _pairs(rows: Sequence[tuple[str, str]]) -> str:
-    width = max(len(label) for label, _ in rows)
-    return "\n".join(f"{label.ljust(width)}  {value}" for label, value in rows)
-
-
-def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    lines = [header, *rows]
-    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
-    return "\n".join(
-        "  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip()
-        for line in lines
-    )
-
-
-def _scim_endpoint(settings: Settings, org: Org) -> str:
-    return f"{settings.public_url}/scim/v2/{org.public_id}"
-
-
-# Renderings: the JSON names are stable (docs/cli.md).
-
-
-def _org_json(org: Org) -> dict[str, Any]:
-    return {
-        "id": org.public_id,
-        "name": org.name,
-        "domains": org.domain_names,
-        "subscription_active": org.subscription_active,
-        "sso_configured": org.saml is not None,
-        "idp_entity_id": org.saml.idp_entity_id if org.saml is not None else None,
-        "provisioning_enabled": org.provisioning_enabled,
-        "created_at": _iso(org.created_at),
-    }
-
-
-def _org_text(data: dict[str, Any]) -> str:
-    sso = f"configured ({data['idp_entity_id']})" if data["sso_configured"] else "no"
-    return _pairs(
-        [
-            ("id", data["id"]),
-            ("name", data["name"]),
-            ("domains", ", ".join(data["domains"]) or "(none)"),
-            ("subscription", "active" if data["subscription_active"] else "inactive"),
-            ("sso", sso),
-            ("provisioning", "on" if data["provisioning_enabled"] else "off"),
-            ("created", data["created_at"]),
-        ]
-    )
-
-
-def _orgs_text(items: list[dict[str, Any]]) -> str:
-    if not items:
-        return "no orgs yet; create one with `rollcall org create`"
-    rows = [
-        [
-            o["id"],
-            o["name"],
-            "active" if o["subscription_active"] else "inactive",
-            "yes" if o["sso_configured"] else "no",
-            "on" if o["provisioning_enabled"] else "off",
-            ", ".join(o["domains"]),
-        ]
-        for o in items
-    ]
-    header = ["ID", "NAME", "SUBSCRIPTION", "SSO", "PROVISIONING", "DOMAINS"]
-    return _table(header, rows)
-
-
-def _fingerprint(certificate: str) -> str:
-    digest = hashlib.sha256(b64decode(certificate)).hexdigest().upper()
-    return ":".join(digest[i : i + 2] for i in range(0, len(digest), 2))
-
-
-def _sso_json(org: Org) -> dict[str, Any]:
-    saml = org.saml
-    assert saml is not None
-    return {
-        "org": org.public_id,
-        "entity_id": saml.idp_entity_id,
-        "sso_url": saml.sso_url,
-        "sso_binding": saml.sso_binding,
-        "certificates": [{"sha256": _fingerprint(c)} for c in saml.certificates],
-    }
-
-
-def _sso_text(data: dict[str, Any]) -> str:
-    rows = [
-        ("org", data["org"]),
-        ("idp entity id", data["entity_id"]),
-        ("sso url", data["sso_url"]),
-        ("sso binding", data["sso_binding"]),
-    ]
-    rows += [("certificate", f"SHA-256 {c['sha256']}") for c in data["certificates"]]
-    return _pairs(rows)
-
-
-def _token_json(token: ScimToken) -> dict[str, Any]:
-    return {
-        "id": token.public_id,
-        "hint": token.hint,
-        "created_at": _iso(token.created_at),
-        "created_by": token.created_by,
-        "last_used_at": _iso(token.last_used_at),
-        "revoked_at": _iso(token.revoked_at),
-    }
-
-
-def _tokens_text(items: list[dict[str, Any]]) -> str:
-    if not items:
-        return "no SCIM tokens; create one with `rollcall scim-token create ORG`"
-    rows = [
-        [
-            t["id"],
-            "..." + t["hint"],
-            t["created_at"],
-            t["last_used_at"] or "never",
-            "revoked " + t["revoked_at"] if t["revoked_at"] else "live",
-        ]
-        for t in items
-    ]
-    return _table(["ID", "ENDS WITH", "CREATED", "LAST USED", "STATUS"], rows)
-
-
 # The server.
 
 
@@ -356,7 +226,7 @@ def demo(host: HostOption = "127.0.0.1", port: PortOption = 8000) -> None:
             _database(settings) as engine,
             unit_of_work(make_sessionmaker(engine)) as db,
         ):
-            lines = _prepare_demo(db, settings)
+            lines = prepare_demo(db, settings)
     typer.echo("\n".join(lines))
     _run_server(settings, host, port, workers=1)
 
@@ -372,70 +242,6 @@ def _demo_settings(host: str, port: int) -> Settings:
         return settings
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104
     return settings.model_copy(update={"public_url": f"http://{shown}:{port}"})
-
-
-def _prepare_demo(db: Session, settings: Settings) -> list[str]:
-    """Create or refresh the demo org; the lines to print about it."""
-    org = next((o for o in orgs.list_orgs(db) if o.name == DEMO_ORG), None)
-    if org is None:
-        org = orgs.create_org(db, DEMO_ORG, [DEMO_DOMAIN], OPERATOR)
-    orgs.add_domain(db, org, DEMO_DOMAIN, OPERATOR)
-    if not org.subscription_active:
-        orgs.set_subscription(db, org, True, OPERATOR)
-    orgs.configure_sso(db, org, devidp.idp_settings(settings), OPERATOR)
-    if not org.provisioning_enabled:
-        orgs.set_provisioning(db, org, True, OPERATOR)
-    _token, raw = orgs.issue_token(db, org, OPERATOR)
-    return _demo_text(settings, org, raw, _demo_admin_link(db, settings, org))
-
-
-def _demo_admin_link(db: Session, settings: Settings, org: Org) -> str:
-    try:
-        raw, _expires_at, _member = sessions.issue_admin_link(
-            db, org, DEMO_ADMIN, minutes=settings.admin_link_minutes, actor=OPERATOR
-        )
-    except ForbiddenError as exc:
-        return f"(none: {exc.detail})"
-    minutes = settings.admin_link_minutes
-    return (
-        f"{settings.public_url}/admin-link/{raw}\n"
-        f"{'':17}(one-time, for {DEMO_ADMIN}, owner; valid {minutes} minutes)"
-    )
-
-
-def _demo_text(settings: Settings, org: Org, token: str, admin_link: str) -> list[str]:
-    base = settings.public_url
-    endpoint = _scim_endpoint(settings, org)
-    user = json.dumps(
-        {
-            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
-            "userName": "grace@example.com",
-            "name": {"givenName": "Grace", "familyName": "Hopper"},
-            "emails": [{"value": "grace@example.com", "primary": True}],
-        }
-    )
-    auth = f"-H 'Authorization: Bearer {token}'"
-    return [
-        "",
-        "!! DEVELOPMENT IdP ENABLED: it signs in ANY email you type. For this demo",
-        "!! only; `rollcall serve` never enables it.",
-        "",
-        f"Org              {org.name} (id {org.public_id}), SSO domain {DEMO_DOMAIN}",
-        f"Dashboard        {base}/orgs/{org.public_id}/team",
-        f"Admin sign-in    {admin_link}",
-        f"SSO sign-in      {base}/sso/{org.public_id}/login",
-        f"{'':17}(the development IdP: type any @{DEMO_DOMAIN} address)",
-        f"SCIM endpoint    {endpoint}",
-        f"SCIM token       {token}",
-        f"{'':17}(shown once; every demo run issues a new one)",
-        "",
-        "Try SCIM:",
-        f"  curl -s {auth} '{endpoint}/Users'",
-        f"  curl -s -X POST {auth} -H 'Content-Type: application/scim+json' \\",
-        f"       -d '{user}' '{endpoint}/Users'",
-        "",
-        f"Serving on {base} (Ctrl+C stops it).",
-    ]
 
 
 @db_app.command("upgrade")
@@ -472,16 +278,16 @@ def org_create(
 def org_list(as_json: JsonOption = False) -> None:
     """List every org with its subscription, SSO and provisioning."""
     with _transaction(as_json) as (db, _settings):
-        items = [_org_json(org) for org in orgs.list_orgs(db)]
-    _emit(as_json, items, _orgs_text(items))
+        items = [out.org_json(org) for org in orgs.list_orgs(db)]
+    _emit(as_json, items, out.orgs_text(items))
 
 
 @org_app.command("show")
 def org_show(org_id: OrgArgument, as_json: JsonOption = False) -> None:
     """Show one org."""
     with _transaction(as_json) as (db, _settings):
-        data = _org_json(orgs.get_org(db, org_id))
-    _emit(as_json, data, _org_text(data))
+        data = out.org_json(orgs.get_org(db, org_id))
+    _emit(as_json, data, out.org_text(data))
 
 
 @org_app.command("subscription")
@@ -492,8 +298,8 @@ def org_subscription(
     with _transaction(as_json) as (db, _settings):
         org = orgs.get_org(db, org_id)
         orgs.set_subscription(db, org, state is Subscription.ACTIVE, OPERATOR)
-        data = _org_json(org)
-    _emit(as_json, data, _org_text(data))
+        data = out.org_json(org)
+    _emit(as_json, data, out.org_text(data))
 
 
 @domain_app.command("add")
@@ -502,8 +308,8 @@ def domain_add(org_id: OrgArgument, domain: str, as_json: JsonOption = False) ->
     with _transaction(as_json) as (db, _settings):
         org = orgs.get_org(db, org_id)
         orgs.add_domain(db, org, domain, OPERATOR)
-        data = _org_json(org)
-    _emit(as_json, data, _org_text(data))
+        data = out.org_json(org)
+    _emit(as_json, data, out.org_text(data))
 
 
 @domain_app.command("remove")
@@ -514,8 +320,8 @@ def domain_remove(
     with _transaction(as_json) as (db, _settings):
         org = orgs.get_org(db, org_id)
         orgs.remove_domain(db, org, domain, OPERATOR)
-        data = _org_json(org)
-    _emit(as_json, data, _org_text(data))
+        data = out.org_json(org)
+    _emit(as_json, data, out.org_text(data))
 
 
 @org_app.command("sso")
@@ -537,8 +343,8 @@ def org_sso(
     with _transaction(as_json) as (db, _settings):
         org = orgs.get_org(db, org_id)
         orgs.configure_sso(db, org, idp, OPERATOR)
-        data = _sso_json(org)
-    _emit(as_json, data, _sso_text(data))
+        data = out.sso_json(org)
+    _emit(as_json, data, out.sso_text(data))
 
 
 def _read_metadata(path: Path) -> str:
@@ -564,8 +370,8 @@ def org_provisioning(
     with _transaction(as_json) as (db, _settings):
         org = orgs.get_org(db, org_id)
         orgs.set_provisioning(db, org, state is Switch.ON, OPERATOR)
-        data = _org_json(org)
-    _emit(as_json, data, _org_text(data))
+        data = out.org_json(org)
+    _emit(as_json, data, out.org_text(data))
 
 
 # SCIM tokens and sign-in links.
@@ -580,9 +386,11 @@ def token_create(org_id: OrgArgument, as_json: JsonOption = False) -> None:
         data = {
             "id": token.public_id,
             "token": raw,
-            "endpoint": _scim_endpoint(settings, org),
+            "endpoint": out.scim_endpoint(settings, org),
         }
-    text = _pairs([("id", data["id"]), ("token", raw), ("endpoint", data["endpoint"])])
+    text = out.pairs(
+        [("id", data["id"]), ("token", raw), ("endpoint", data["endpoint"])]
+    )
     note = "The token is shown only now: paste it into the IdP as the Bearer token."
     _emit(as_json, data, f"{text}\n\n{note}")
 
@@ -592,8 +400,8 @@ def token_list(org_id: OrgArgument, as_json: JsonOption = False) -> None:
     """List the org's SCIM tokens (never their secrets)."""
     with _transaction(as_json) as (db, _settings):
         org = orgs.get_org(db, org_id)
-        items = [_token_json(token) for token in orgs.list_tokens(db, org)]
-    _emit(as_json, items, _tokens_text(items))
+        items = [out.token_json(token) for token in orgs.list_tokens(db, org)]
+    _emit(as_json, items, out.tokens_text(items))
 
 
 @token_app.command("revoke")
@@ -605,8 +413,8 @@ def token_revoke(
     """Revoke a SCIM token at once; the IdP's next request with it gets 401."""
     with _transaction(as_json) as (db, _settings):
         org = orgs.get_org(db, org_id)
-        data = _token_json(orgs.revoke_token(db, org, token_id, OPERATOR))
-    _emit(as_json, data, _tokens_text([data]))
+        data = out.token_json(orgs.revoke_token(db, org, token_id, OPERATOR))
+    _emit(as_json, data, out.tokens_text([data]))
 
 
 @app.command("admin-link")
@@ -623,7 +431,7 @@ def admin_link(
         )
         data = {
             "url": f"{settings.public_url}/admin-link/{raw}",
-            "expires_at": _iso(expires_at),
+            "expires_at": out.iso(expires_at),
         }
     text = f"{data['url']}\n\nOne-time link for {email.strip()}; expires at "
     _emit(as_json, data, f"{text}{data['expires_at']}.")
