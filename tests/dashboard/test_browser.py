@@ -1,10 +1,13 @@
 """The Manage Team pages in a real browser: Debian's Chromium through Playwright.
 
 Each test opens a fresh browser context against the live server, so cookies and
-clipboard never leak between tests. The tests also refresh the screenshots in
-``docs/screenshots/``.
+clipboard never leak between tests. The tests take screenshots of the main pages;
+with ``ROLLCALL_UPDATE_SCREENSHOTS=1`` they refresh those in ``docs/screenshots/``,
+otherwise they go to a temporary folder so that a test run leaves the tree clean.
 """
 
+import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -31,7 +34,11 @@ from tests.factories import make_member, make_org
 
 pytestmark = pytest.mark.browser
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+SCREENSHOTS = (
+    Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+    if os.environ.get("ROLLCALL_UPDATE_SCREENSHOTS") == "1"
+    else Path(tempfile.gettempdir()) / "rollcall-screenshots"
+)
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
