@@ -228,3 +228,38 @@ def test_rotating_a_revoked_token_is_refused(http: httpx.Client, work: Work) -> 
         ).status_code
         == 404
     )
+
+
+def test_admin_switches_idp_initiated_sign_in_on_and_off(
+    http: httpx.Client, work: Work
+) -> None:
+    org, csrf = _signed_in(http, work)
+    url = f"/orgs/{org.public_id}/sso/idp-initiated"
+    assert (
+        "IdP-initiated sign-in is <strong>off</strong>"
+        in http.get(f"/orgs/{org.public_id}/sso").text
+    )
+
+    on = http.post(
+        url, data={"csrf_token": csrf, "enabled": "on"}, follow_redirects=True
+    )
+    assert "IdP-initiated sign-in is <strong>on</strong>" in on.text
+    assert load_org(work, org).idp_initiated_enabled is True
+
+    http.post(url, data={"csrf_token": csrf, "enabled": "off"})
+    assert load_org(work, org).idp_initiated_enabled is False
+    with work() as db:
+        actions = [e.action for e in queries.list_audit(db, org.id, limit=2)]
+    assert actions == ["sso.idp_initiated", "sso.idp_initiated"]
+
+
+def test_idp_initiated_switch_refuses_a_value_it_does_not_know(
+    http: httpx.Client, work: Work
+) -> None:
+    org, csrf = _signed_in(http, work)
+    answer = http.post(
+        f"/orgs/{org.public_id}/sso/idp-initiated",
+        data={"csrf_token": csrf, "enabled": "maybe"},
+    )
+    assert answer.status_code == 400
+    assert load_org(work, org).idp_initiated_enabled is False

@@ -23,6 +23,7 @@ NOTICES: Final = {
     "domain_added": "The domain was added.",
     "domain_removed": "The domain was removed.",
     "metadata": "The identity provider's metadata was saved.",
+    "idp_initiated": "IdP-initiated sign-in was switched.",
     "revoked": "The token was revoked. Requests using it are now refused.",
 }
 

@@ -139,6 +139,20 @@ def save_metadata(
     return see_other(_sso_url(signed_in.org.public_id, "metadata"))
 
 
+@router.post("/sso/idp-initiated")
+def set_idp_initiated(
+    db: DbSession,
+    signed_in: ManagerPost,
+    enabled: Annotated[str, Form()] = "",
+) -> Response:
+    """Accept or refuse sign-in that starts at the IdP (unsolicited responses)."""
+    if enabled not in ("on", "off"):
+        raise InvalidInputError("choose on or off for IdP-initiated sign-in")
+    orgs.require_subscription(signed_in.org, "change the SSO settings")
+    orgs.set_idp_initiated(db, signed_in.org, enabled == "on", actor(signed_in))
+    return see_other(_sso_url(signed_in.org.public_id, "idp_initiated"))
+
+
 @router.post("/scim/tokens")
 def generate_token(
     request: Request, settings: SettingsDep, db: DbSession, signed_in: ManagerPost
