@@ -3,7 +3,7 @@
 import threading
 
 from fastapi import FastAPI
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from rollcall.domain import ratelimit
@@ -103,3 +103,29 @@ def test_concurrent_hits_lose_no_count(app: FastAPI) -> None:
 
     assert errors == []
     assert hit_in_own_transaction(factory, "tok-a", 1000).count == 41
+
+
+def test_new_keys_in_one_window_prune_only_once(app: FastAPI) -> None:
+    """A flood of made-up tokens (each a new key) must not make every request
+    scan the table to delete ended windows."""
+    factory = app.state.sessionmaker
+    later = NOW + 600
+    hit_in_own_transaction(factory, "tok-old", 5, now=later - 60)
+    deletes: list[str] = []
+
+    def count_deletes(*args: object) -> None:
+        statement = str(args[2])
+        if statement.lstrip().upper().startswith("DELETE"):
+            deletes.append(statement)
+
+    event.listen(app.state.engine, "before_cursor_execute", count_deletes)
+    try:
+        for i in range(20):
+            hit_in_own_transaction(factory, f"tok-new-{i}", 5, now=later)
+    finally:
+        event.remove(app.state.engine, "before_cursor_execute", count_deletes)
+
+    assert len(deletes) == 1
+    with factory.begin() as db:
+        windows = set(db.scalars(select(RateCounter.window_start)).all())
+    assert windows == {ratelimit.window_start(later)}

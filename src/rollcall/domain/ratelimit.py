@@ -16,6 +16,11 @@ from rollcall.storage import counters
 
 WINDOW_SECONDS = 60
 
+# The window whose predecessors this process deleted last. Pruning once per window
+# and process, rather than on each key's first request, keeps a flood of made-up
+# tokens (each a new key) from turning every request into a scan of the table.
+_pruned_for_window = 0
+
 
 @dataclass(frozen=True)
 class RateDecision:
@@ -35,8 +40,8 @@ def window_start(now: float) -> int:
 def hit(db: Session, key: str, limit: int, now: float | None = None) -> RateDecision:
     """Count one request of ``key`` against ``limit`` per minute.
 
-    The first request of a key in a new window also deletes the windows that
-    have ended, so the table holds about one row per active key.
+    The first request this process counts in a new window also deletes the
+    windows that have ended, so the table holds about one row per active key.
 
     :param limit: requests allowed per window; 0 means no limit.
     """
@@ -47,6 +52,12 @@ def hit(db: Session, key: str, limit: int, now: float | None = None) -> RateDeci
         return RateDecision(True, 0, limit, retry_after)
 
     count = counters.increment(db, key, start)
-    if count == 1:
-        counters.prune(db, start)
+    _prune_once_per_window(db, start)
     return RateDecision(count <= limit, count, limit, retry_after)
+
+
+def _prune_once_per_window(db: Session, start: int) -> None:
+    global _pruned_for_window
+    if start != _pruned_for_window:
+        _pruned_for_window = start
+        counters.prune(db, start)
