@@ -2,6 +2,7 @@
 
 import httpx
 from fastapi import FastAPI
+from sqlalchemy import Connection, event
 
 from rollcall.domain import provisioning_log
 from rollcall.domain.provisioning_log import RequestSummary
@@ -115,3 +116,31 @@ def test_refusal_for_a_lapsed_subscription_is_logged(
     entries = _entries(store, lapsed)
     assert [(e.operation, e.status) for e in entries] == [("create", 403)]
     assert entries[0].detail is not None and "subscription" in entries[0].detail
+
+
+def test_a_successful_request_commits_once_with_its_log_entry(
+    scim: SCIMClient, store: Store, app: FastAPI
+) -> None:
+    """The entry of a request that succeeds is part of the request's own
+    transaction: one commit per request, not one more for the log."""
+    app.state.settings.scim_rate_limit_per_minute = 0
+    created = scim.create("ada@example.com")
+    commits: list[int] = []
+
+    def count_commit(_connection: Connection) -> None:
+        commits.append(1)
+
+    event.listen(app.state.engine, "commit", count_commit)
+    try:
+        response = scim.get(f"/Users/{created['id']}")
+    finally:
+        event.remove(app.state.engine, "commit", count_commit)
+
+    assert response.status_code == 200
+    assert len(commits) == 1
+    last = _entries(store, scim)[-1]
+    assert (last.operation, last.status, last.member_scim_id) == (
+        "get",
+        200,
+        created["id"],
+    )

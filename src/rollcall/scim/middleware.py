@@ -4,14 +4,15 @@ JumpCloud and others build request URLs by appending ``/Users`` to the base URL
 the admin pasted, so a trailing slash there becomes ``/scim/v2/{org}//Users``;
 such paths are normalised before routing.
 
-Every request of an authenticated org is recorded in the provisioning log in a
-transaction of its own, because the request's transaction rolls back when the
-request fails, and failures are what the admin needs to see. The entry is
-written before the last chunk of the response is sent, so a client that has
-read a response can rely on its log entry being there.
+Every request of an authenticated org is recorded in the provisioning log. A
+request that succeeded has its entry written in its own transaction already
+(:mod:`rollcall.scim.provisioning`); a failed one rolls back, and failures are
+what the admin needs to see, so this middleware writes their entries in a
+transaction of their own. The entry is written before the last chunk of the
+response is sent, so a client that has read a response can rely on its log
+entry being there.
 """
 
-import json
 import logging
 import re
 from typing import Any
@@ -23,6 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from rollcall import metrics
 from rollcall.domain import provisioning_log
 from rollcall.domain.provisioning_log import RequestSummary
+from rollcall.scim.provisioning import summarise
 
 log = logging.getLogger(__name__)
 
@@ -82,40 +84,15 @@ class _Recorder:
             return
         self.done = True
         state: dict[str, Any] = self.scope.get("state", {})
-        summary = self._summary(state, status)
+        summary = summarise(self.scope, status, bytes(self.error_body))
         metrics.count_scim(summary.operation, status)
         org_id = state.get("scim_org_id")
-        if org_id is None:
+        if org_id is None or state.get("scim_logged_status") == status:
             return
         app = self.scope["app"]
         factory = app.state.sessionmaker
         keep = app.state.settings.provisioning_log_keep
         await anyio.to_thread.run_sync(_write, factory, org_id, summary, keep)
-
-    def _summary(self, state: dict[str, Any], status: int) -> RequestSummary:
-        route = self.scope.get("route")
-        name = getattr(route, "name", None) or "scim:unknown"
-        path_params = self.scope.get("path_params", {})
-        return RequestSummary(
-            request_id=str(state.get("request_id", "-")),
-            method=self.scope["method"],
-            operation=name.removeprefix("scim:"),
-            member_scim_id=state.get("scim_member_id") or path_params.get("member_id"),
-            status=status,
-            detail=_error_detail(bytes(self.error_body), status),
-        )
-
-
-def _error_detail(body: bytes, status: int) -> str | None:
-    if status < 400:
-        return None
-    try:
-        detail = json.loads(body).get("detail")
-    except (ValueError, AttributeError):
-        detail = None
-    if isinstance(detail, str) and detail:
-        return detail
-    return "internal error" if status >= 500 else None
 
 
 def _write(

@@ -5,7 +5,9 @@ Each handler parses, calls one domain function and renders. Bodies are read by
 opens, then parsed after authentication by
 :func:`rollcall.scim.requests.parse_json`; queries are read by
 :func:`rollcall.scim.requests.list_query`. ``install`` adds the
-middleware that tolerates sloppy base URLs and writes the provisioning log.
+middleware that tolerates sloppy base URLs and logs failed requests; a request
+that succeeds gets its provisioning-log entry in its own transaction
+(:mod:`rollcall.scim.provisioning`).
 """
 
 from typing import Annotated, Any
@@ -24,6 +26,7 @@ from rollcall.scim.errors import (
     NotImplementedByServiceError,
 )
 from rollcall.scim.middleware import SCIMMiddleware
+from rollcall.scim.provisioning import SCIMRoute, record_success
 from rollcall.scim.requests import (
     ListQuery,
     RequestBody,
@@ -44,7 +47,11 @@ from rollcall.scim.resources import (
 from rollcall.search import Paging
 from rollcall.storage.models import Member
 
-router = APIRouter(prefix="/scim/v2/{org_id}")
+router = APIRouter(
+    prefix="/scim/v2/{org_id}",
+    route_class=SCIMRoute,
+    dependencies=[Depends(record_success, scope="function")],
+)
 
 GROUPS_UNSUPPORTED = (
     "group provisioning is not supported by Rollcall; switch off group management "
