@@ -2,7 +2,10 @@
 
 import httpx
 
+from rollcall.config import Settings
+from rollcall.dashboard.security import csrf_token
 from rollcall.domain import orgs
+from rollcall.domain.orgs import hash_secret
 from rollcall.storage.models import MemberState, Org, Role
 from tests.dashboard.conftest import Work
 from tests.dashboard.helpers import admin_link, csrf_of, load_member, sign_in
@@ -60,9 +63,12 @@ def test_admin_link_works_only_once(http: httpx.Client, work: Work) -> None:
     assert "text/html" in again.headers["content-type"]
 
 
-def test_unknown_admin_link_gives_readable_page(http: httpx.Client) -> None:
-    path = "/admin-link/not-a-real-secret"
-    answer = http.post(path, data={"csrf_token": csrf_of(http.get(path).text)})
+def test_unknown_admin_link_gives_readable_page(
+    http: httpx.Client, settings: Settings
+) -> None:
+    secret = "not-a-real-secret"
+    token = csrf_token(settings, hash_secret(secret))
+    answer = http.post(f"/admin-link/{secret}", data={"csrf_token": token})
     assert answer.status_code == 403
     assert "ask support for a new one" in answer.text
 

@@ -72,9 +72,11 @@ def sign_in(request: Request, settings: SettingsDep, org: str = "") -> Response:
 
 @router.get("/admin-link/{secret}")
 def confirm_admin_link(
-    request: Request, settings: SettingsDep, secret: str
+    request: Request, settings: SettingsDep, db: DbSession, secret: str
 ) -> Response:
-    """Ask before using the link, so a link preview cannot spend it."""
+    """Ask before using the link, so a link preview cannot spend it; a link
+    that can no longer sign in says so instead of offering a button."""
+    sessions.check_admin_link(db, secret)
     return render(
         request,
         "dashboard/admin_link.html",

@@ -26,6 +26,11 @@ from rollcall.storage.models import (
     utcnow,
 )
 
+LINK_NOT_VALID = (
+    "this sign-in link is not valid: it was used already, has expired, or was "
+    "never issued; ask support for a new one"
+)
+
 
 @dataclass(frozen=True)
 class SignedIn:
@@ -108,19 +113,27 @@ def issue_admin_link(
     return raw, expires_at, member
 
 
+def check_admin_link(db: Session, raw: str) -> None:
+    """Refuse a link that cannot sign in any more, without using it up.
+
+    :raises ForbiddenError: used, expired or unknown.
+    """
+    if queries.get_live_admin_link(db, hash_secret(raw), utcnow()) is None:
+        raise ForbiddenError(LINK_NOT_VALID)
+
+
 def redeem_admin_link(db: Session, raw: str) -> tuple[Org, Member]:
     """Use a one-time link: it works once, before it expires, for a member who
-    may still sign in.
+    may still sign in. Using it is one conditional update, so concurrent
+    redemptions of the same link sign in once.
 
     :raises ForbiddenError: used, expired, unknown, or the member was removed.
     """
-    link = queries.get_admin_link_by_hash(db, hash_secret(raw))
-    if link is None or link.used_at is not None or link.expires_at <= utcnow():
-        raise ForbiddenError(
-            "this sign-in link is not valid: it was used already, has expired, or "
-            "was never issued; ask support for a new one"
-        )
-    link.used_at = utcnow()
+    token_hash = hash_secret(raw)
+    if not writes.use_admin_link(db, token_hash, utcnow()):
+        raise ForbiddenError(LINK_NOT_VALID)
+    link = queries.get_admin_link_by_hash(db, token_hash)
+    assert link is not None  # the update above just found it
     org = db.get(Org, link.org_id)
     member = queries.get_member_by_id(db, link.org_id, link.member_id)
     if org is None or member is None or not member.can_sign_in:

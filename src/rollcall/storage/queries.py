@@ -186,6 +186,19 @@ def get_admin_link_by_hash(db: Session, token_hash: str) -> AdminLink | None:
     return db.scalar(select(AdminLink).where(AdminLink.token_hash == token_hash))
 
 
+def get_live_admin_link(
+    db: Session, token_hash: str, now: datetime
+) -> AdminLink | None:
+    """The admin link ``token_hash`` if it is unused and not expired at ``now``."""
+    return db.scalar(
+        select(AdminLink).where(
+            AdminLink.token_hash == token_hash,
+            AdminLink.used_at.is_(None),
+            AdminLink.expires_at > now,
+        )
+    )
+
+
 def list_audit(
     db: Session, org_id: int, *, limit: int = 100, before_id: int | None = None
 ) -> Sequence[AuditEntry]:

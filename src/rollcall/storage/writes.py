@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from rollcall.errors import ConflictError
 from rollcall.storage.db import Base
 from rollcall.storage.models import (
+    AdminLink,
     AuditEntry,
     Member,
     ProvisioningLogEntry,
@@ -96,3 +97,23 @@ def delete_session(db: Session, session_id: int) -> None:
 
 def delete_expired_sessions(db: Session, now: datetime) -> None:
     db.execute(delete(WebSession).where(WebSession.expires_at < now))
+
+
+def use_admin_link(db: Session, token_hash: str, now: datetime) -> bool:
+    """Mark the live, unused admin link ``token_hash`` used; False if there is none.
+
+    One conditional UPDATE, so of two transactions redeeming the same link at
+    once only one changes the row: the other waits for its lock and then finds
+    ``used_at`` set.
+    """
+    result = db.execute(
+        update(AdminLink)
+        .where(
+            AdminLink.token_hash == token_hash,
+            AdminLink.used_at.is_(None),
+            AdminLink.expires_at > now,
+        )
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0) == 1)
