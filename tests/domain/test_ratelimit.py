@@ -129,3 +129,101 @@ def test_new_keys_in_one_window_prune_only_once(app: FastAPI) -> None:
     with factory.begin() as db:
         windows = set(db.scalars(select(RateCounter.window_start)).all())
     assert windows == {ratelimit.window_start(later)}
+
+
+def counted(
+    counts: ratelimit.LocalCounts,
+    factory: "sessionmaker[Session]",
+    key: str,
+    limit: int,
+    now: float = NOW,
+) -> tuple[ratelimit.RateDecision, bool]:
+    """Count one request as the SCIM edge does; True when it used the shared row."""
+    decision = counts.count_locally(key, limit, now)
+    if decision is not None:
+        return decision, False
+    with factory.begin() as db:
+        return counts.count_shared(db, key, limit, now), True
+
+
+def shared_count(factory: "sessionmaker[Session]", key: str) -> int | None:
+    with factory.begin() as db:
+        return db.scalar(select(RateCounter.count).where(RateCounter.key == key))
+
+
+def test_far_below_the_limit_a_process_adds_its_requests_in_batches(
+    app: FastAPI,
+) -> None:
+    factory = app.state.sessionmaker
+    counts = ratelimit.LocalCounts(sync_every=5, sync_seconds=60)
+
+    results = [counted(counts, factory, "tok-a", 1000) for _ in range(12)]
+
+    assert [d.count for d, _ in results] == list(range(1, 13))
+    assert all(d.allowed for d, _ in results)
+    assert [n + 1 for n, (_, shared) in enumerate(results) if shared] == [1, 6, 11]
+    assert shared_count(factory, "tok-a") == 11
+
+
+def test_near_the_limit_every_request_of_two_processes_is_counted_exactly(
+    app: FastAPI,
+) -> None:
+    """Two processes alternating on one token: the limit holds to the request."""
+    factory = app.state.sessionmaker
+    a, b = ratelimit.LocalCounts(), ratelimit.LocalCounts()
+
+    allowed = [counted(p, factory, "tok-a", 6)[0].allowed for p in (a, b) * 3]
+    over_a, _ = counted(a, factory, "tok-a", 6)
+    over_b, _ = counted(b, factory, "tok-a", 6)
+
+    assert allowed == [True] * 6
+    assert (over_a.allowed, over_b.allowed) == (False, False)
+    assert shared_count(factory, "tok-a") == 8
+
+
+def test_a_process_reads_the_shared_count_again_after_sync_seconds(
+    app: FastAPI,
+) -> None:
+    factory = app.state.sessionmaker
+    a, b = ratelimit.LocalCounts(), ratelimit.LocalCounts(sync_every=5)
+    counted(a, factory, "tok-a", 1000)
+    for _ in range(20):  # b adds 16 of them to the shared row, keeps 4 pending
+        counted(b, factory, "tok-a", 1000)
+
+    soon, soon_shared = counted(a, factory, "tok-a", 1000, now=NOW + 0.5)
+    later, later_shared = counted(a, factory, "tok-a", 1000, now=NOW + 1.5)
+
+    assert (soon.count, soon_shared) == (2, False)
+    assert later_shared
+    assert later.count == 1 + 16 + 2 == shared_count(factory, "tok-a")
+
+
+def test_a_new_window_starts_a_new_local_count(app: FastAPI) -> None:
+    factory = app.state.sessionmaker
+    counts = ratelimit.LocalCounts()
+    for _ in range(3):
+        counted(counts, factory, "tok-a", 1000)
+
+    next_window, shared = counted(counts, factory, "tok-a", 1000, now=NOW + 60)
+
+    assert shared
+    assert next_window.count == 1
+
+
+def test_keys_past_max_keys_are_counted_in_the_shared_row_each_time(
+    app: FastAPI,
+) -> None:
+    """A flood of made-up tokens cannot grow a process's memory without bound."""
+    factory = app.state.sessionmaker
+    counts = ratelimit.LocalCounts(max_keys=2)
+    counted(counts, factory, "tok-a", 1000)
+    counted(counts, factory, "tok-b", 1000)
+
+    third = [counted(counts, factory, "tok-c", 1000) for _ in range(3)]
+
+    assert [shared for _, shared in third] == [True, True, True]
+    assert [d.count for d, _ in third] == [1, 2, 3]
+    assert counted(counts, factory, "tok-a", 1000) == (
+        ratelimit.RateDecision(True, 2, 1000, 30),
+        False,
+    )

@@ -61,18 +61,25 @@ def enforce_rate_limit(request: Request, raw: str) -> None:
     """Count the request against its token's limit per minute, shared by every
     instance; over it, answer ``429`` with ``Retry-After``.
 
-    The count runs in a short transaction of its own, before the request's
-    transaction touches the database: on SQLite that transaction holds the
-    write lock until it ends, and on PostgreSQL the counter row stays locked
-    only for this moment. The key is the token's hash, known before the lookup.
+    Most requests are counted in this process alone
+    (:class:`rollcall.domain.ratelimit.LocalCounts`). The others add this
+    process's count to the shared row in a short transaction of their own,
+    before the request's transaction touches the database: on SQLite that
+    transaction holds the write lock until it ends, and on PostgreSQL the
+    counter row stays locked only for this moment. The key is the token's hash,
+    known before the lookup.
 
     :raises RateLimitedError: the token is over ``scim_rate_limit_per_minute``.
     """
     limit = request.app.state.settings.scim_rate_limit_per_minute
     if limit <= 0:
         return
-    with request.app.state.sessionmaker.begin() as db:
-        decision = ratelimit.hit(db, "scim:" + orgs.hash_secret(raw)[:48], limit)
+    key = "scim:" + orgs.hash_secret(raw)[:48]
+    counts: ratelimit.LocalCounts = request.app.state.scim_rate_counts
+    decision = counts.count_locally(key, limit)
+    if decision is None:
+        with request.app.state.sessionmaker.begin() as db:
+            decision = counts.count_shared(db, key, limit)
     if not decision.allowed:
         metrics.count_rate_limited()
         raise RateLimitedError(

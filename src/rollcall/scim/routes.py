@@ -16,7 +16,7 @@ from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
 from rollcall.deps import DbSession, SettingsDep
-from rollcall.domain import members
+from rollcall.domain import members, ratelimit
 from rollcall.errors import StaleVersionError
 from rollcall.scim import discovery, patch
 from rollcall.scim.auth import Caller, Reader, Writer
@@ -68,8 +68,10 @@ class SCIMResponse(JSONResponse):
 
 
 def install(app: FastAPI) -> None:
-    """Add the SCIM middleware: path normalising and the provisioning log."""
+    """Add the SCIM middleware (path normalising, the provisioning log of
+    failures) and this process's share of the tokens' rate-limit counts."""
     app.add_middleware(SCIMMiddleware)
+    app.state.scim_rate_counts = ratelimit.LocalCounts()
 
 
 @router.get("/Users", name="scim:list")

@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 from rollcall.storage.models import RateCounter
 
 
-def increment(db: Session, key: str, window_start: int) -> int:
-    """Add one to the counter of ``key`` in ``window_start``; return the new count."""
+def increment(db: Session, key: str, window_start: int, by: int = 1) -> int:
+    """Add ``by`` to the counter of ``key`` in ``window_start``; return the total."""
     dialect = db.get_bind().dialect.name
     if dialect == "postgresql":
         # A counter lost in a crash only lets a few more requests through, so its
@@ -24,10 +24,10 @@ def increment(db: Session, key: str, window_start: int) -> int:
     insert: Any = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = (
         insert(RateCounter)
-        .values(key=key, window_start=window_start, count=1)
+        .values(key=key, window_start=window_start, count=by)
         .on_conflict_do_update(
             index_elements=[RateCounter.key, RateCounter.window_start],
-            set_={"count": RateCounter.count + 1},
+            set_={"count": RateCounter.count + by},
         )
         .returning(RateCounter.count)
     )
