@@ -32,7 +32,7 @@ from rollcall.deps import (
 )
 from rollcall.domain import members, roles, sessions, team
 from rollcall.domain.orgs import hash_secret
-from rollcall.errors import ForbiddenError, InvalidInputError
+from rollcall.errors import InvalidInputError
 from rollcall.storage.models import Role
 
 router = APIRouter()
@@ -158,8 +158,9 @@ def change_role(
     """Give a member another role; the last owner keeps theirs."""
     member = members.get_member(db, signed_in.org, member_id)
     new_role = roles.parse_role(role)
-    team.check_role_change(signed_in.member, member, new_role)
-    roles.change_role(db, signed_in.org, member, new_role, actor(signed_in))
+    roles.change_role(
+        db, signed_in.org, signed_in.member, member, new_role, actor(signed_in)
+    )
     back = forms.parse_view(view)
     return see_other(_team_url(signed_in.org.public_id, view=back, done="role"))
 
@@ -181,11 +182,7 @@ def confirm_remove(
 def remove_member(db: DbSession, signed_in: ManagerPost, member_id: str) -> Response:
     """Remove (deactivate) a member: they can no longer sign in."""
     member = members.get_member(db, signed_in.org, member_id)
-    if member.id == signed_in.member.id:
-        raise ForbiddenError(
-            "you cannot remove yourself; ask another owner or admin to do it"
-        )
-    roles.remove(db, signed_in.org, member, actor(signed_in))
+    roles.remove(db, signed_in.org, signed_in.member, member, actor(signed_in))
     return see_other(_team_url(signed_in.org.public_id, done="removed"))
 
 

@@ -27,11 +27,21 @@ def parse_role(value: str) -> Role:
 
 
 def change_role(
-    db: Session, org: Org, member: Member, role: Role, actor: Actor
+    db: Session, org: Org, by: Member, member: Member, role: Role, actor: Actor
 ) -> None:
-    """Give ``member`` a new role; the last owner cannot step down."""
+    """``by`` gives ``member`` a new role; the last owner cannot step down.
+
+    :raises ForbiddenError: ``by`` may not grant or take away ownership, or the
+        org would be left without an owner.
+    """
+    _serialise_owner_changes(db, org, by, member)
     if member.role == role:
         return
+    touches_owner = Role.OWNER in (member.role, role)
+    if touches_owner and by.role != Role.OWNER:
+        raise ForbiddenError(
+            "only an owner can make someone an owner or change an owner's role"
+        )
     if member.role == Role.OWNER:
         _keep_an_owner(db, org, member)
     old = member.role
@@ -40,11 +50,35 @@ def change_role(
     record(db, org, actor, "member.role_changed", member, old=old, new=role)
 
 
-def remove(db: Session, org: Org, member: Member, actor: Actor) -> None:
-    """Remove ``member`` from the team: they are deactivated, never deleted."""
+def remove(db: Session, org: Org, by: Member, member: Member, actor: Actor) -> None:
+    """``by`` removes ``member`` from the team: deactivated, never deleted.
+
+    :raises ForbiddenError: ``by`` removes themselves, an admin removes an
+        owner, or the org would be left without an owner.
+    """
+    _serialise_owner_changes(db, org, by, member)
+    if member.id == by.id:
+        raise ForbiddenError(
+            "you cannot remove yourself; ask another owner or admin to do it"
+        )
     if member.role == Role.OWNER:
+        if by.role != Role.OWNER:
+            raise ForbiddenError("only an owner can remove an owner")
         _keep_an_owner(db, org, member)
     members.deactivate(db, org, member, actor)
+
+
+def _serialise_owner_changes(db: Session, org: Org, by: Member, member: Member) -> None:
+    """Lock the org, then re-read both members: a concurrent change of owners
+    that committed while this request waited is seen before anything is
+    counted or checked (two owners demoting each other at once)."""
+    queries.lock_org(db, org.id)
+    db.refresh(by)
+    db.refresh(member)
+    if not can_manage(by) or by.state not in OWNER_STATES:
+        raise ForbiddenError(
+            "only the organisation's owners and admins can do this; ask one of them"
+        )
 
 
 def _keep_an_owner(db: Session, org: Org, leaving: Member) -> None:

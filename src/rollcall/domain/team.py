@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from rollcall.domain.audit import Actor, record
 from rollcall.domain.orgs import issue_token
 from rollcall.domain.provisioning_log import recent as recent_requests
-from rollcall.errors import ForbiddenError, InvalidInputError, NotFoundError
+from rollcall.errors import InvalidInputError, NotFoundError
 from rollcall.storage import queries
 from rollcall.storage.models import (
     AuditEntry,
@@ -22,7 +22,6 @@ from rollcall.storage.models import (
     MemberState,
     Org,
     ProvisioningLogEntry,
-    Role,
     ScimToken,
 )
 
@@ -89,18 +88,6 @@ def _count_views(db: Session, org: Org) -> dict[View, int]:
         view: sum(by_state.get(state, 0) for state in states)
         for view, states in VIEW_STATES.items()
     }
-
-
-def check_role_change(by: Member, member: Member, role: Role) -> None:
-    """Only an owner may make someone an owner or change an owner's role.
-
-    :raises ForbiddenError: an admin tried to grant or take away ownership.
-    """
-    touches_owner = Role.OWNER in (member.role, role) and member.role != role
-    if touches_owner and by.role != Role.OWNER:
-        raise ForbiddenError(
-            "only an owner can make someone an owner or change an owner's role"
-        )
 
 
 def rotate_token(

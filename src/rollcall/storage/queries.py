@@ -153,6 +153,13 @@ def count_members(db: Session, org_id: int, states: Sequence[MemberState]) -> in
     return db.scalar(query) or 0
 
 
+def lock_org(db: Session, org_id: int) -> None:
+    """Hold the org's row until the transaction ends, serialising changes that
+    must see each other (who is an owner). SQLite ignores ``FOR UPDATE``; its
+    ``BEGIN IMMEDIATE`` already serialises every writer."""
+    db.execute(select(Org.id).where(Org.id == org_id).with_for_update())
+
+
 def count_owners(db: Session, org_id: int, states: Sequence[MemberState]) -> int:
     query = select(func.count()).where(
         Member.org_id == org_id, Member.role == "owner", Member.state.in_(list(states))
