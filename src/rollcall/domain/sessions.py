@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from rollcall.domain import members
+from rollcall.domain import members, orgs
 from rollcall.domain.audit import Actor, record
 from rollcall.domain.orgs import hash_secret
 from rollcall.errors import ForbiddenError, InvalidInputError
@@ -66,13 +66,21 @@ def resolve_session(db: Session, raw: str) -> SignedIn | None:
     if session is None:
         return None
     member = queries.get_member_by_id(db, session.org_id, session.member_id)
-    if session.expires_at <= utcnow() or member is None or not member.can_sign_in:
+    org = db.get(Org, session.org_id)
+    if org is None or member is None or not _may_stay(session, org, member):
         writes.delete_session(db, session.id)
         return None
-    org = db.get(Org, session.org_id)
-    if org is None:
-        return None
     return SignedIn(session, member, org)
+
+
+def _may_stay(session: WebSession, org: Org, member: Member) -> bool:
+    """A session lives while unexpired and while its member could sign in the
+    same way again: an SSO session also needs the member's email domain to be
+    one of the org's SSO domains still. Admin-link sessions skip that check, as
+    the link itself does (the operator vouched for the person)."""
+    if session.expires_at <= utcnow() or not member.can_sign_in:
+        return False
+    return session.via == "admin_link" or orgs.email_domain_allowed(org, member.email)
 
 
 def end_session(db: Session, raw: str) -> None:
