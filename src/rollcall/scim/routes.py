@@ -80,6 +80,7 @@ def list_users(caller: Reader, db: DbSession, query: Query) -> SCIMResponse:
 
 
 @router.post("/Users/.search", name="scim:search")
+@router.post("/.search", name="scim:search")
 def search_users(
     _raw: RawBody,
     caller: Reader,
