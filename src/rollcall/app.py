@@ -25,6 +25,7 @@ from rollcall.errors import (
     NotFoundError,
     StaleVersionError,
 )
+from rollcall.guards import CleanRequestMiddleware, UnexpectedErrorMiddleware
 from rollcall.logs import RequestIdMiddleware, configure_logging
 from rollcall.metrics import MetricsMiddleware
 from rollcall.saml import routes as saml_routes
@@ -84,6 +85,8 @@ def create_app(settings: Settings) -> FastAPI:
     for exc_class, handler in HANDLERS.items():
         app.add_exception_handler(exc_class, handler)
     scim_routes.install(app)
+    app.add_middleware(CleanRequestMiddleware, refuse=_refuse)
+    app.add_middleware(UnexpectedErrorMiddleware, render=_unexpected_error)
     dashboard_routes.install(app)
     app.add_middleware(MetricsMiddleware)
     app.add_middleware(RequestIdMiddleware)
@@ -111,6 +114,10 @@ def _answer(
     if _is_api(request):
         return JSONResponse({"detail": detail}, status_code=status, headers=headers)
     return error_page(request, status, title, detail)
+
+
+def _refuse(request: Request, status: int, title: str, detail: str) -> Response:
+    return _answer(request, status, title, detail, "invalidValue")
 
 
 def _domain_error(request: Request, exc: Exception) -> Response:

@@ -12,7 +12,10 @@ from typing import Any
 
 from sqlalchemy import Engine, MetaData, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DataError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+from rollcall.errors import InvalidInputError
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -32,17 +35,27 @@ def is_sqlite(url: str) -> bool:
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
-    """Create the engine for ``url``, tuned for SQLite or PostgreSQL."""
+    """Create the engine for ``url``, tuned for SQLite or PostgreSQL.
+
+    Statement parameters are left out of SQLAlchemy's error messages, so a
+    logged database error never carries a value a client sent (an email, a
+    token hash)."""
     if is_sqlite(url):
         engine = create_engine(
             url,
             echo=echo,
+            hide_parameters=True,
             connect_args={"check_same_thread": False, "timeout": 30},
         )
         _tune_sqlite(engine)
         return engine
     return create_engine(
-        url, echo=echo, pool_size=10, max_overflow=20, pool_pre_ping=True
+        url,
+        echo=echo,
+        hide_parameters=True,
+        pool_size=10,
+        max_overflow=20,
+        pool_pre_ping=True,
     )
 
 
@@ -69,6 +82,16 @@ def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
 
 @contextmanager
 def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """One transaction: committed when the block ends, rolled back on error."""
-    with factory() as session, session.begin():
-        yield session
+    """One transaction: committed when the block ends, rolled back on error.
+
+    A value the database refuses to hold (PostgreSQL: a NUL in text, a number
+    out of range) becomes :class:`InvalidInputError`, never a crash.
+    """
+    try:
+        with factory() as session, session.begin():
+            yield session
+    except DataError as exc:
+        raise InvalidInputError(
+            "a value in this request cannot be stored or searched for: it holds a "
+            "character or number the database does not accept"
+        ) from exc

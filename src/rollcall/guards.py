@@ -1,0 +1,90 @@
+"""ASGI middleware that guards every request before the routes see it.
+
+:class:`CleanRequestMiddleware` refuses a path or query string that does not
+decode to text a database can hold (a NUL, invalid UTF-8, a lone surrogate):
+PostgreSQL rejects NUL in text, and such a value is never a real org id,
+member id or search. :class:`UnexpectedErrorMiddleware` renders an unexpected
+exception inside the request-id scope (it sits within
+:class:`rollcall.logs.RequestIdMiddleware`), so the 500 answer carries
+``X-Request-ID`` and its log line the same id.
+"""
+
+from collections.abc import Callable
+from urllib.parse import unquote_to_bytes
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+# (request, status, title, detail) -> the answer in the request's protocol.
+Refuse = Callable[[Request, int, str, str], Response]
+# (request, exception) -> the 500 answer; it also logs the exception.
+RenderUnexpected = Callable[[Request, Exception], Response]
+
+
+class CleanRequestMiddleware:
+    """Answers 400 to a request whose path or query cannot be read as text."""
+
+    def __init__(self, app: ASGIApp, refuse: Refuse) -> None:
+        self.app = app
+        self.refuse = refuse
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            problem = unreadable_part(scope)
+            if problem is not None:
+                detail = (
+                    f"the {problem} of this request cannot be read: it holds a NUL "
+                    "character or bytes that are not UTF-8 text"
+                )
+                response = self.refuse(Request(scope), 400, "Bad request", detail)
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def unreadable_part(scope: Scope) -> str | None:
+    """``"address"`` or ``"query"`` if that part is not clean text, else None."""
+    raw_path = scope.get("raw_path") or scope["path"].encode("utf-8", "surrogatepass")
+    if not _is_clean_text(unquote_to_bytes(raw_path)):
+        return "address"
+    query = scope.get("query_string", b"").replace(b"+", b" ")
+    if not _is_clean_text(unquote_to_bytes(query)):
+        return "query"
+    return None
+
+
+def _is_clean_text(data: bytes) -> bool:
+    try:
+        text = data.decode("utf-8")  # strict: refuses surrogates and bad bytes
+    except UnicodeDecodeError:
+        return False
+    return "\x00" not in text
+
+
+class UnexpectedErrorMiddleware:
+    """Turns an exception no handler took into the 500 answer, within the
+    request-id scope; once a response has started it can only re-raise."""
+
+    def __init__(self, app: ASGIApp, render: RenderUnexpected) -> None:
+        self.app = app
+        self.render = render
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as exc:
+            if started:
+                raise
+            await self.render(Request(scope), exc)(scope, receive, send)
