@@ -210,12 +210,15 @@ def authenticate_caller(
     db: Session, org_public_id: str, raw: str
 ) -> tuple[ScimToken, Org] | None:
     """Like :func:`authenticate_token`, and also the org, so that the SCIM edge
-    need not load it a second time (the session holds it only weakly)."""
-    token = queries.get_token_by_hash(db, hash_secret(raw))
-    if token is None or token.revoked_at is not None:
+    need not load it a second time (the session holds it only weakly). One
+    query finds both; the org's domains and SAML settings load only if used."""
+    found = queries.get_token_and_org_by_hash(db, hash_secret(raw))
+    if found is None:
         return None
-    org = db.get(Org, token.org_id)
-    if org is None or not hmac.compare_digest(org.public_id, org_public_id):
+    token, org = found
+    if token.revoked_at is not None:
+        return None
+    if not hmac.compare_digest(org.public_id, org_public_id):
         return None
     now = utcnow()
     if token.last_used_at is None or now - token.last_used_at > TOKEN_TOUCH_INTERVAL:

@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, func, or_, select, union_all
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from rollcall.search import Paging, Search
 from rollcall.storage.filters import filter_clause, sort_column
@@ -72,7 +72,9 @@ def search_members(
     from), about a third of what an OFFSET over whole rows costs. The count
     reads the org's index entries once, no table rows. With a filter or a sort
     the database reads the matching rows; the lookups IdPs make (``userName``,
-    ``externalId``, ``id`` eq) match one row through an index.
+    ``externalId``, ``id`` eq) match one row through an index, and are answered
+    with one query: a filtered page is read whole, and a page with fewer rows
+    than asked for tells the count itself (:func:`_total_from_page`).
     """
     paging = search.paging
     if search.filter is None and search.sort is None:
@@ -84,20 +86,42 @@ def search_members(
     where = [Member.org_id == org_id, Member.state.in_(list(states))]
     if search.filter is not None:
         where.append(filter_clause(search.filter))
-    total = db.scalar(select(func.count()).select_from(Member).where(*where)) or 0
-
     order: list[ColumnElement[object]] = [Member.id]  # type: ignore[list-item]
     if search.sort is not None:
         column = sort_column(search.sort.attribute)
         order.insert(0, column.desc() if search.sort.descending else column.asc())
-    ids = db.scalars(
-        select(Member.id)
+
+    if search.filter is None:
+        total = _count(db, where)
+        ids = db.scalars(
+            select(Member.id)
+            .where(*where)
+            .order_by(*order)
+            .offset(paging.start_index - 1)
+            .limit(paging.count)
+        ).all()
+        return total, _members_in_order(db, org_id, ids, states)
+
+    page = db.scalars(
+        select(Member)
         .where(*where)
         .order_by(*order)
         .offset(paging.start_index - 1)
         .limit(paging.count)
     ).all()
-    return total, _members_in_order(db, org_id, ids, states)
+    return _total_from_page(db, where, paging, len(page)), page
+
+
+def _total_from_page(
+    db: Session, where: Sequence[ColumnElement[bool]], paging: Paging, found: int
+) -> int:
+    """The number of matches, counted only when the page cannot tell it: a page
+    that holds rows but fewer than asked for is the last one."""
+    if 0 < found < paging.count:
+        return paging.start_index - 1 + found
+    if found == 0 and paging.start_index == 1 and paging.count > 0:
+        return 0
+    return _count(db, where)
 
 
 def _listed_ids(
@@ -167,8 +191,21 @@ def count_owners(db: Session, org_id: int, states: Sequence[MemberState]) -> int
     return db.scalar(query) or 0
 
 
-def get_token_by_hash(db: Session, token_hash: str) -> ScimToken | None:
-    return db.scalar(select(ScimToken).where(ScimToken.token_hash == token_hash))
+def get_token_and_org_by_hash(
+    db: Session, token_hash: str
+) -> tuple[ScimToken, Org] | None:
+    """The token with ``token_hash`` and its org, in one query.
+
+    The org's domains and SAML settings are left to load when first used
+    (in the same session), which most SCIM requests never do.
+    """
+    row = db.execute(
+        select(ScimToken, Org)
+        .join(Org, Org.id == ScimToken.org_id)
+        .where(ScimToken.token_hash == token_hash)
+        .options(lazyload(Org.domains), lazyload(Org.saml))
+    ).first()
+    return None if row is None else (row[0], row[1])
 
 
 def list_tokens(db: Session, org_id: int) -> Sequence[ScimToken]:
