@@ -28,7 +28,23 @@ from rollcall.storage.models import Member, MemberState, Org, Role, utcnow
 
 log = logging.getLogger(__name__)
 
-EMAIL_PATTERN = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,253}$")
+# ASCII only: an RFC 5322 dot-atom local part and a domain of LDH labels. Quoted
+# local parts, comments, Unicode (look-alikes, the Kelvin sign whose lower case is
+# "k", invisible characters) are refused; docs/decisions.md says why.
+EMAIL_PATTERN = re.compile(
+    r"(?=[^@]{1,64}@)(?=.{3,254}\Z)"
+    r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+"
+    r"[A-Za-z](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])\Z"
+)
+EMAIL_RULE = (
+    "an ASCII address: letters, digits and !#$%&'*+/=?^_`{|}~- with single dots "
+    "between them before the @, a domain name such as example.com after it"
+)
+# C0 and C1 control characters (NUL, tab, escape...) and lone surrogates: no
+# database stores NUL and no driver encodes a lone surrogate; the others only
+# disguise a value on a page or in a terminal.
+UNSTORABLE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 MAX_NAME_LENGTH = 256
 LISTED_STATES: Final = (
     MemberState.PROVISIONED,
@@ -82,6 +98,48 @@ NAME_FIELDS: Final = (
     "display_name",
     "external_id",
 )
+# How errors name each field: the names an IdP's admin sees in its SCIM mapping.
+FIELD_LABELS: Final = {
+    "given_name": "name.givenName",
+    "family_name": "name.familyName",
+    "formatted_name": "name.formatted",
+    "display_name": "displayName",
+    "external_id": "externalId",
+}
+
+
+def check_text(label: str, value: str) -> str:
+    """``value`` if it can be stored and shown as it is.
+
+    :raises InvalidInputError: it holds a control character or a lone surrogate.
+    """
+    if UNSTORABLE.search(value):
+        raise InvalidInputError(
+            f"{label} contains a control character or an unpaired surrogate "
+            "(such as NUL, a tab or an escape), which Rollcall does not store"
+        )
+    return value
+
+
+def check_email(email: str, label: str = "email") -> str:
+    """``email`` without surrounding spaces, if Rollcall accepts it as an address.
+
+    :raises InvalidInputError: it is not :data:`EMAIL_RULE`-shaped.
+    """
+    value = email.strip()
+    if not EMAIL_PATTERN.match(value):
+        raise InvalidInputError(
+            f"{label} {_show(value)} is not an email address Rollcall accepts; it "
+            f"must be {EMAIL_RULE}"
+        )
+    return value
+
+
+def _show(value: str) -> str:
+    # repr escapes control characters and surrogates, so the detail stays
+    # printable and encodable.
+    text = repr(value)
+    return text if len(text) <= 120 else text[:117] + "..."
 
 
 def new_scim_id() -> str:
@@ -183,9 +241,10 @@ def sign_in(
 
     :raises SignInRefusedError: off-domain email, or access removed by the org.
     """
-    email = email.strip()
-    if not EMAIL_PATTERN.match(email):
-        raise SignInRefusedError(f"{email!r} is not an email address", "bad_email")
+    try:
+        email = check_email(email)
+    except InvalidInputError as exc:
+        raise SignInRefusedError(exc.detail, "bad_email") from None
     if not _domain_allowed(org, email):
         raise SignInRefusedError(
             f"{email} is not on a domain this organisation signs in with", "domain"
@@ -210,8 +269,8 @@ def mark_signed_in(
 ) -> Member:
     """Record a successful sign-in: the member becomes ``active``."""
     if not member.scim_managed:
-        member.given_name = _clean(given_name) or member.given_name
-        member.family_name = _clean(family_name) or member.family_name
+        member.given_name = _sign_in_name(given_name) or member.given_name
+        member.family_name = _sign_in_name(family_name) or member.family_name
     if member.state != MemberState.ACTIVE:
         member.state = MemberState.ACTIVE
         _touch(member)
@@ -243,8 +302,8 @@ def _create_on_sign_in(
         scim_id=new_scim_id(),
         email=email,
         email_lower=email.lower(),
-        given_name=_clean(given_name),
-        family_name=_clean(family_name),
+        given_name=_sign_in_name(given_name),
+        family_name=_sign_in_name(family_name),
         role=Role.MEMBER,
         state=MemberState.ACTIVE,
     )
@@ -279,15 +338,13 @@ def _restore(
 
 
 def _primary_email(org: Org, data: MemberInput) -> str:
-    if isinstance(data.user_name, Unset) or not data.user_name.strip():
+    if not isinstance(data.user_name, str) or not data.user_name.strip():
         raise InvalidInputError("userName is required and must be the user's email")
-    user_name = data.user_name.strip()
-    if not EMAIL_PATTERN.match(user_name):
-        raise InvalidInputError(f"userName {user_name!r} is not an email address")
+    user_name = check_email(check_text("userName", data.user_name), "userName")
     if isinstance(data.email, str) and data.email.strip().lower() != user_name.lower():
         raise InvalidInputError(
             f"userName {user_name!r} must equal the primary email "
-            f"{data.email.strip()!r}"
+            f"{_show(data.email.strip())}"
         )
     if not _domain_allowed(org, user_name):
         allowed = ", ".join(org.domain_names) or "none yet"
@@ -307,7 +364,7 @@ def _check_identity_unchanged(member: Member, data: MemberInput) -> None:
         if isinstance(value, str) and value.strip().lower() != member.email_lower:
             raise MutabilityError(
                 f"{label} cannot change: it is the member's identity "
-                f"({member.email!r}); got {value.strip()!r}"
+                f"({member.email!r}); got {_show(value.strip())}"
             )
 
 
@@ -320,6 +377,8 @@ def _apply_names(member: Member, data: MemberInput) -> None:
             raise InvalidInputError(f"{name} must be a string")
         if value is not None and len(value) > MAX_NAME_LENGTH:
             raise InvalidInputError(f"{name} is longer than {MAX_NAME_LENGTH}")
+        if value is not None:
+            check_text(FIELD_LABELS[name], value)
         setattr(member, name, _clean(value))
     if isinstance(data.formatted_name, Unset) or data.formatted_name is None:
         member.formatted_name = _formatted(member)
@@ -343,6 +402,14 @@ def _clean(value: str | None) -> str | None:
         return None
     value = value.strip()
     return value or None
+
+
+def _sign_in_name(value: str | None) -> str | None:
+    """A name from an assertion, or None if it cannot be stored: a sign-in is
+    not refused for a name the person cannot change themselves."""
+    if value is None or UNSTORABLE.search(value):
+        return None
+    return _clean(value)
 
 
 def _touch(member: Member) -> None:

@@ -218,7 +218,9 @@ def authenticate_caller(
     token, org = found
     if token.revoked_at is not None:
         return None
-    if not hmac.compare_digest(org.public_id, org_public_id):
+    # Bytes: compare_digest refuses str holding non-ASCII (an id in the URL).
+    claimed = org_public_id.encode("utf-8", "surrogatepass")
+    if not hmac.compare_digest(org.public_id.encode(), claimed):
         return None
     now = utcnow()
     if token.last_used_at is None or now - token.last_used_at > TOKEN_TOUCH_INTERVAL:

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from rollcall.domain.members import UNSET, MemberInput, Unset
+from rollcall.domain.members import UNSET, MemberInput, Unset, check_text
 from rollcall.scim.errors import InvalidSyntaxError, InvalidValueError
 from rollcall.storage.models import Member, MemberState
 
@@ -153,9 +153,16 @@ def _optional_text(
     if key not in fields:
         return absent
     value = fields[key]
-    if value is not None and not isinstance(value, str):
-        raise InvalidValueError(f"{label} must be a string, got {value!r}")
-    return value
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise InvalidValueError(f"{label} must be a string, got {_show(value)}")
+    return check_text(label, value)
+
+
+def _show(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def _primary_email(emails: object) -> str | Unset:
@@ -168,6 +175,7 @@ def _primary_email(emails: object) -> str | Unset:
     for entry in entries:
         if not isinstance(entry.get("value"), str):
             raise InvalidValueError("every entry of emails needs a string value")
+        check_text("emails.value", entry["value"])
     primary = [e for e in entries if _is_primary(e.get("primary"))]
     return str((primary or entries)[0]["value"])
 
