@@ -10,7 +10,7 @@ import re
 from datetime import datetime
 from typing import Final
 
-from rollcall.domain.team import View
+from rollcall.domain.team import AuditKind, View
 from rollcall.errors import InvalidInputError
 
 MAX_METADATA_BYTES: Final = 1024 * 1024
@@ -54,6 +54,13 @@ ACTION_LABELS: Final = {
     "token.created": "SCIM token generated",
     "token.rotated": "SCIM token rotated",
     "token.revoked": "SCIM token revoked",
+    "sso.refused": "Sign-in refused",
+    "sso.refusals_capped": "Sign-in refusals no longer audited this minute",
+}
+AUDIT_KINDS: Final[dict[AuditKind, str]] = {
+    "all": "All",
+    "changes": "Changes",
+    "refusals": "Sign-in refusals",
 }
 
 
@@ -74,6 +81,22 @@ def parse_page(value: str | None) -> int:
 
 def parse_outcome(value: str | None) -> str:
     return value if value in OUTCOMES else "all"
+
+
+def parse_audit_kind(value: str | None) -> AuditKind:
+    if value == "changes":
+        return "changes"
+    if value == "refusals":
+        return "refusals"
+    return "all"
+
+
+def parse_before(value: str | None) -> int | None:
+    """The audit entry id to list entries before; None (the newest) if not a
+    positive number."""
+    if value is None or not value.strip().isdigit():
+        return None
+    return min(int(value.strip()), 2**62) or None
 
 
 def notice(code: str | None) -> str | None:

@@ -193,9 +193,16 @@ def logs_page(
     db: DbSession,
     signed_in: Manager,
     outcome: str | None = None,
+    audit: str | None = None,
+    before: str | None = None,
 ) -> Response:
-    """The provisioning log (latest SCIM requests) and the audit log."""
+    """The provisioning log (latest SCIM requests) and one page of the audit
+    log: all of it, changes only or refused sign-ins only, older pages by
+    ``before`` (an entry id)."""
     chosen = forms.parse_outcome(outcome)
+    kind = forms.parse_audit_kind(audit)
+    entries = team.audit_log(db, signed_in.org, kind, forms.parse_before(before))
+    older = entries[-1].entry.id if len(entries) == team.LOG_LIMIT else None
     return render(
         request,
         "dashboard/logs.html",
@@ -204,9 +211,19 @@ def logs_page(
         outcome=chosen,
         outcomes=list(forms.OUTCOMES),
         requests=team.provisioning_log(db, signed_in.org, forms.OUTCOMES[chosen]),
-        audit=team.audit_log(db, signed_in.org),
+        audit=entries,
+        audit_kind=kind,
+        audit_kinds=forms.AUDIT_KINDS,
+        audit_url=lambda **params: _logs_url(signed_in.org.public_id, **params),
+        older=older,
+        paged=before is not None,
         action_label=forms.action_label,
     )
+
+
+def _logs_url(org_id: str, **params: str | int | None) -> str:
+    query = urlencode({k: v for k, v in params.items() if v not in (None, "all")})
+    return f"/orgs/{org_id}/logs" + (f"?{query}" if query else "") + "#audit-h"
 
 
 __all__ = ["install", "router"]

@@ -19,6 +19,10 @@ from rollcall.storage.models import Org, utcnow
 SSO_ACTOR: Final = Actor("sso", "single sign-on")
 # Long enough for a person to pass the IdP's sign-in and second factor.
 REQUEST_LIFETIME: Final = timedelta(minutes=20)
+AUDITED_REFUSALS_PER_MINUTE: Final = 20
+REFUSALS_CAPPED: Final = "sso.refusals_capped"
+# Audit actions about sign-in attempts rather than changes (the Logs page filter).
+REFUSAL_ACTIONS: Final = ("sso.refused", REFUSALS_CAPPED)
 
 
 def remember_request(
@@ -75,5 +79,22 @@ def use_assertion_once(
 
 
 def record_refusal(db: Session, org: Org, reason: str) -> None:
-    """Audit a refused sign-in by its reason code; nothing of the assertion."""
-    record(db, org, SSO_ACTOR, "sso.refused", reason=reason)
+    """Audit a refused sign-in by its reason code; nothing of the assertion.
+
+    The ACS is public, so anyone can make refusals: only the first
+    :data:`AUDITED_REFUSALS_PER_MINUTE` of an org in a minute are audited, then
+    one entry saying the rest are not, so real changes are not pushed out of
+    the audit log. Every refusal is still counted in the metrics (by the route).
+    """
+    now = utcnow().timestamp()
+    seen = store.count_refusal(db, org.id, int(now // 60) * 60)
+    if seen <= AUDITED_REFUSALS_PER_MINUTE:
+        record(db, org, SSO_ACTOR, "sso.refused", reason=reason)
+    elif seen == AUDITED_REFUSALS_PER_MINUTE + 1:
+        record(
+            db,
+            org,
+            SSO_ACTOR,
+            REFUSALS_CAPPED,
+            note="further refusals this minute are counted in the metrics only",
+        )

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from rollcall.domain.audit import Actor, record
 from rollcall.domain.orgs import issue_token
 from rollcall.domain.provisioning_log import recent as recent_requests
+from rollcall.domain.sso import REFUSAL_ACTIONS
 from rollcall.errors import InvalidInputError, NotFoundError
 from rollcall.storage import queries
 from rollcall.storage.models import (
@@ -26,6 +27,7 @@ from rollcall.storage.models import (
 )
 
 View = Literal["team", "pending", "deactivated"]
+AuditKind = Literal["all", "changes", "refusals"]
 VIEW_STATES: Final[dict[View, tuple[MemberState, ...]]] = {
     "team": (MemberState.ACTIVE,),
     "pending": (MemberState.PROVISIONED, MemberState.REACTIVATED),
@@ -124,9 +126,20 @@ def provisioning_log(db: Session, org: Org, failed_only: bool | None) -> list[Lo
     ]
 
 
-def audit_log(db: Session, org: Org) -> list[LogLine]:
-    """The org's latest audit entries, newest first, with their members."""
-    entries = queries.list_audit(db, org.id, limit=LOG_LIMIT)
+def audit_log(
+    db: Session, org: Org, kind: AuditKind = "all", before: int | None = None
+) -> list[LogLine]:
+    """The org's audit entries older than entry ``before`` (the newest if
+    None), newest first, with their members: all of them, the changes only,
+    or the refused sign-ins only."""
+    entries = queries.list_audit(
+        db,
+        org.id,
+        limit=LOG_LIMIT,
+        before_id=before,
+        actions=() if kind == "all" else REFUSAL_ACTIONS,
+        exclude=kind == "changes",
+    )
     ids = sorted({e.member_id for e in entries if e.member_id is not None})
     found = {m.id: m for m in queries.get_members_by_ids(db, org.id, ids)}
     return [

@@ -244,11 +244,22 @@ def get_live_admin_link(
 
 
 def list_audit(
-    db: Session, org_id: int, *, limit: int = 100, before_id: int | None = None
+    db: Session,
+    org_id: int,
+    *,
+    limit: int = 100,
+    before_id: int | None = None,
+    actions: Sequence[str] = (),
+    exclude: bool = False,
 ) -> Sequence[AuditEntry]:
+    """The org's audit entries older than ``before_id``, newest first; only
+    ``actions`` if given (all but them with ``exclude``)."""
     query = select(AuditEntry).where(AuditEntry.org_id == org_id)
     if before_id is not None:
         query = query.where(AuditEntry.id < before_id)
+    if actions:
+        chosen = AuditEntry.action.in_(list(actions))
+        query = query.where(~chosen if exclude else chosen)
     return db.scalars(query.order_by(AuditEntry.id.desc()).limit(limit)).all()
 
 

@@ -3,12 +3,14 @@ answer and the assertion ids already used (the replay cache). Every statement
 is scoped by ``org_id``."""
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from rollcall.storage import writes
-from rollcall.storage.models import SamlRequest, SeenAssertion
+from rollcall.storage.models import RateCounter, SamlRequest, SeenAssertion
 
 
 def add_request(
@@ -68,3 +70,34 @@ def delete_expired(db: Session, org_id: int, now: datetime) -> None:
             SeenAssertion.org_id == org_id, SeenAssertion.expires_at <= now
         )
     )
+
+
+def count_refusal(db: Session, org_id: int, window_start: int) -> int:
+    """Count one refused sign-in of the org in the window starting at
+    ``window_start``; return the window's count so far.
+
+    Uses the shared ``rate_counters`` table under keys of its own
+    (``audit-sso:<org>``), with the same atomic upsert as the rate limiter, and
+    drops the org's ended windows as it goes.
+    """
+    key = f"audit-sso:{org_id}"
+    db.execute(
+        delete(RateCounter).where(
+            RateCounter.key == key, RateCounter.window_start < window_start
+        )
+    )
+    insert: Any = (
+        postgresql.insert
+        if db.get_bind().dialect.name == "postgresql"
+        else sqlite.insert
+    )
+    statement = (
+        insert(RateCounter)
+        .values(key=key, window_start=window_start, count=1)
+        .on_conflict_do_update(
+            index_elements=[RateCounter.key, RateCounter.window_start],
+            set_={"count": RateCounter.count + 1},
+        )
+        .returning(RateCounter.count)
+    )
+    return int(db.execute(statement).scalar_one())
