@@ -374,9 +374,11 @@ def _apply_names(member: Member, data: MemberInput) -> None:
         if isinstance(value, Unset):
             continue
         if value is not None and not isinstance(value, str):
-            raise InvalidInputError(f"{name} must be a string")
+            raise InvalidInputError(f"{FIELD_LABELS[name]} must be a string")
         if value is not None and len(value) > MAX_NAME_LENGTH:
-            raise InvalidInputError(f"{name} is longer than {MAX_NAME_LENGTH}")
+            raise InvalidInputError(
+                f"{FIELD_LABELS[name]} is longer than {MAX_NAME_LENGTH} characters"
+            )
         if value is not None:
             check_text(FIELD_LABELS[name], value)
         setattr(member, name, _clean(value))
@@ -386,7 +388,7 @@ def _apply_names(member: Member, data: MemberInput) -> None:
 
 def _formatted(member: Member) -> str | None:
     parts = [p for p in (member.given_name, member.family_name) if p]
-    return " ".join(parts) or None
+    return _clean(" ".join(parts)[:MAX_NAME_LENGTH])
 
 
 def _set_active(db: Session, org: Org, member: Member, active: bool) -> None:
@@ -405,11 +407,13 @@ def _clean(value: str | None) -> str | None:
 
 
 def _sign_in_name(value: str | None) -> str | None:
-    """A name from an assertion, or None if it cannot be stored: a sign-in is
-    not refused for a name the person cannot change themselves."""
+    """A name from an assertion, or None if it cannot be stored, cut to
+    :data:`MAX_NAME_LENGTH`: a sign-in is not refused for a name the person
+    cannot change themselves (docs/decisions.md)."""
     if value is None or UNSTORABLE.search(value):
         return None
-    return _clean(value)
+    cleaned = _clean(value)
+    return _clean(cleaned[:MAX_NAME_LENGTH]) if cleaned else None
 
 
 def _touch(member: Member) -> None:
