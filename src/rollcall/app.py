@@ -25,7 +25,11 @@ from rollcall.errors import (
     NotFoundError,
     StaleVersionError,
 )
-from rollcall.guards import CleanRequestMiddleware, UnexpectedErrorMiddleware
+from rollcall.guards import (
+    BodyLimitMiddleware,
+    CleanRequestMiddleware,
+    UnexpectedErrorMiddleware,
+)
 from rollcall.logs import RequestIdMiddleware, configure_logging
 from rollcall.metrics import MetricsMiddleware
 from rollcall.saml import routes as saml_routes
@@ -85,6 +89,9 @@ def create_app(settings: Settings) -> FastAPI:
     for exc_class, handler in HANDLERS.items():
         app.add_exception_handler(exc_class, handler)
     scim_routes.install(app)
+    app.add_middleware(
+        BodyLimitMiddleware, max_bytes=settings.form_max_body_bytes, refuse=_refuse
+    )
     app.add_middleware(CleanRequestMiddleware, refuse=_refuse)
     app.add_middleware(UnexpectedErrorMiddleware, render=_unexpected_error)
     dashboard_routes.install(app)

@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     saml_clock_skew_seconds: int = Field(default=120, ge=0, le=600)
     dev_idp_enabled: bool = False
 
+    # Every request outside /scim (forms, the ACS, metadata upload); SCIM has its own.
+    form_max_body_bytes: int = Field(default=2 * 1024 * 1024, ge=64 * 1024)
     scim_max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     scim_max_filter_length: int = Field(default=2048, ge=64)
     scim_max_patch_operations: int = Field(default=100, ge=1)

@@ -6,7 +6,9 @@ PostgreSQL rejects NUL in text, and such a value is never a real org id,
 member id or search. :class:`UnexpectedErrorMiddleware` renders an unexpected
 exception inside the request-id scope (it sits within
 :class:`rollcall.logs.RequestIdMiddleware`), so the 500 answer carries
-``X-Request-ID`` and its log line the same id.
+``X-Request-ID`` and its log line the same id. :class:`BodyLimitMiddleware`
+caps the body of every request outside ``/scim/`` (which has a limit of its
+own), by its Content-Length and as it streams, before a form parser reads it.
 """
 
 from collections.abc import Callable
@@ -88,3 +90,68 @@ class UnexpectedErrorMiddleware:
             if started:
                 raise
             await self.render(Request(scope), exc)(scope, receive, send)
+
+
+class BodyTooLargeError(Exception):
+    """The request body passed the limit while it was being read."""
+
+
+class BodyLimitMiddleware:
+    """Answers 413 to a non-SCIM request whose body is over ``max_bytes``."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int, refuse: Refuse) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+        self.refuse = refuse
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].startswith("/scim/"):
+            await self.app(scope, receive, send)
+            return
+        if _declared_length(scope) > self.max_bytes:
+            await self._too_large(scope, receive, send)
+            return
+        read = 0
+        overflowed = started = False
+
+        async def limited_receive() -> Message:
+            nonlocal read, overflowed
+            message = await receive()
+            if message["type"] == "http.request":
+                read += len(message.get("body", b""))
+                if read > self.max_bytes:
+                    overflowed = True
+                    raise BodyTooLargeError
+            return message
+
+        async def send_unless_overflowed(message: Message) -> None:
+            # A framework may turn the error into its own 400; ours is the answer.
+            nonlocal started
+            if overflowed:
+                return
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, send_unless_overflowed)
+        except Exception:
+            if not overflowed:
+                raise
+        if overflowed and not started:
+            await self._too_large(scope, receive, send)
+
+    async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
+        limit = f"{self.max_bytes / (1024 * 1024):g} MiB"
+        detail = f"the request is too large: a form may send at most {limit}"
+        response = self.refuse(Request(scope), 413, "Request too large", detail)
+        await response(scope, receive, send)
+
+
+def _declared_length(scope: Scope) -> int:
+    for name, value in scope.get("headers", []):
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return 0
+    return 0
