@@ -94,18 +94,19 @@ def issue_admin_link(
 ) -> tuple[str, datetime, Member]:
     """A one-time sign-in secret for ``email``, who becomes an owner if new.
 
+    An existing member gets a link whatever their address looks like, so that
+    access can be recovered; a new owner needs an address that SCIM and SSO
+    would accept too: well-formed and on one of the org's SSO domains.
+
+    :raises InvalidInputError: a new email that is malformed or off the domains.
     :raises ForbiddenError: the member exists but was deactivated or removed.
     """
-    email = email.strip()
-    if not members.EMAIL_PATTERN.match(email):
-        raise InvalidInputError(f"{email!r} is not an email address")
+    email = members.check_text("the email", email.strip())
     member = queries.get_member_by_email(db, org.id, email)
     if member is None:
-        member = _first_owner(db, org, email, actor)
+        member = _first_owner(db, org, _new_owner_email(org, email), actor)
     elif not member.can_sign_in:
-        raise ForbiddenError(
-            f"{email} was {member.state} in this org; reactivate them first"
-        )
+        raise ForbiddenError(_cannot_sign_in(email, member))
     raw = secrets.token_urlsafe(32)
     expires_at = utcnow() + timedelta(minutes=minutes)
     writes.add(
@@ -149,6 +150,30 @@ def redeem_admin_link(db: Session, raw: str) -> tuple[Org, Member]:
     members.mark_signed_in(db, org, member)
     record(db, org, Actor("operator", "admin link"), "admin_link.used", member)
     return org, member
+
+
+def _new_owner_email(org: Org, email: str) -> str:
+    email = members.check_email(email)
+    if not orgs.email_domain_allowed(org, email):
+        allowed = ", ".join(org.domain_names) or "none yet"
+        raise InvalidInputError(
+            f"{email} is not on an SSO domain of this org (allowed: {allowed}); "
+            "a new owner must be someone the org's IdP could sign in"
+        )
+    return email
+
+
+def _cannot_sign_in(email: str, member: Member) -> str:
+    if member.state == MemberState.DEPROVISIONED:
+        return (
+            f"{email} was deprovisioned (deleted by the org's identity provider); "
+            "a SCIM POST of this user from the identity provider (re-provisioning "
+            "them there) brings them back"
+        )
+    return (
+        f"{email} was deactivated in this org; the org's identity provider "
+        "reactivates them (SCIM active: true), then a link can be issued"
+    )
 
 
 def _first_owner(db: Session, org: Org, email: str, actor: Actor) -> Member:
