@@ -147,3 +147,29 @@ def test_non_ascii_org_id_with_a_valid_token_is_401(scim: SCIMClient) -> None:
             headers={"Authorization": f"Bearer {scim.token}"},
         )
         assert_scim_error(response, 401)
+
+
+@pytest.mark.parametrize(
+    ("body", "says"),
+    [
+        (b"[" * 100_000, "nested too deeply"),
+        (b'{"count": ' + b"9" * 5000 + b"}", "a number in the body is too long"),
+        (b'{"userName": "\xff\xfe\xfa"}', "not UTF-8"),
+        (b'{"userName": ', "not valid JSON"),
+        (b"{'single': 'quotes'}", "not valid JSON"),
+    ],
+)
+def test_unreadable_json_is_explained_in_our_own_words(
+    scim: SCIMClient, body: bytes, says: str
+) -> None:
+    response = scim.request(
+        "POST",
+        "/Users",
+        content=body,
+        headers={"Content-Type": "application/scim+json"},
+    )
+
+    detail = assert_scim_error(response, 400, "invalidSyntax")
+    assert says in detail
+    for internal in ("recursion", "4300", "codec", "Expecting", "sys.set"):
+        assert internal not in detail

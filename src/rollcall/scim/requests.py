@@ -86,10 +86,25 @@ def parse_json(
     _check_media_type(request.headers.get("content-type"))
     if not body.data.strip():
         raise InvalidSyntaxError("the request needs a JSON body")
+    return _load_json(body.data)
+
+
+def _load_json(data: bytes) -> Any:
+    """The JSON value of ``data``; a failure is told in our words, never the
+    parser's, which name interpreter limits (recursion, integer digits)."""
     try:
-        return json.loads(body.data)
-    except (ValueError, RecursionError) as exc:
-        raise InvalidSyntaxError(f"the body is not valid JSON: {exc}") from None
+        return json.loads(data)
+    except RecursionError:
+        raise InvalidSyntaxError("the JSON body is nested too deeply") from None
+    except UnicodeDecodeError:
+        raise InvalidSyntaxError("the body is not UTF-8 text, so not JSON") from None
+    except json.JSONDecodeError as exc:
+        raise InvalidSyntaxError(
+            f"the body is not valid JSON (line {exc.lineno}, column {exc.colno})"
+        ) from None
+    except ValueError:
+        # Python refuses to convert integers of more than 4300 digits.
+        raise InvalidSyntaxError("a number in the body is too long") from None
 
 
 def _check_media_type(content_type: str | None) -> None:
