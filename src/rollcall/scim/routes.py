@@ -235,12 +235,19 @@ def _search(caller: Caller, db: DbSession, query: ListQuery) -> SCIMResponse:
 def _member_for_change(
     request: Request, caller: Caller, db: DbSession, member_id: str
 ) -> Member:
-    """The member to change, if the caller's ``If-Match`` (if any) is current."""
+    """The member to change, if the caller's preconditions hold: ``If-Match``
+    names the current version, ``If-None-Match`` does not (RFC 7232 §3.2: on a
+    write, a match, or ``*`` for an existing user, is 412)."""
     member = members.get_member(db, caller.org, member_id, for_update=True)
     if_match = request.headers.get("if-match")
     if if_match is not None and not _etag_matches(if_match, member):
         raise StaleVersionError(
             f"the user changed since version {if_match}; it is now {etag(member)}"
+        )
+    if _etag_matches(request.headers.get("if-none-match"), member):
+        raise StaleVersionError(
+            f"the user is at version {etag(member)}, which If-None-Match excludes; "
+            "nothing was changed"
         )
     return member
 
