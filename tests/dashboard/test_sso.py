@@ -142,7 +142,11 @@ def test_bad_metadata_is_explained_and_nothing_changes(
     for data, files, expected in (
         ({"metadata_xml": "<not xml"}, None, 'id="metadata-error"'),
         ({"metadata_xml": ""}, None, "paste the identity provider"),
-        ({}, {"metadata_file": ("x.xml", b"\xff\xfe\x00bad", "text/xml")}, "not text"),
+        (
+            {},
+            {"metadata_file": ("x.xml", b"\xff\xfe\x00bad", "text/xml")},
+            "not UTF-8 text",
+        ),
     ):
         answer = http.post(
             f"/orgs/{org.public_id}/sso/metadata",

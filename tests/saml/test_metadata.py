@@ -175,7 +175,7 @@ def test_sso_url_that_is_not_http_is_refused(idp_keys: KeyPair) -> None:
         ENTITY, [(REDIRECT, "javascript:alert(1)")], [idp_keys.cert_base64]
     )
 
-    assert "no SingleSignOnService" in refusal(xml)
+    assert "not a plain http(s) URL" in refusal(xml)
 
 
 def test_metadata_without_certificate_is_refused() -> None:

@@ -131,8 +131,9 @@ def metadata_text(pasted: str | None, uploaded: bytes | None) -> str:
             return uploaded.decode("utf-8-sig")
         except UnicodeDecodeError:
             raise InvalidInputError(
-                "the metadata file is not text; upload the XML file your identity "
-                "provider offers for download"
+                "the metadata file is not UTF-8 text (UTF-16 or another encoding?); "
+                "save it as UTF-8, or upload the XML file your identity provider "
+                "offers for download"
             ) from None
     text = (pasted or "").strip()
     if not text:

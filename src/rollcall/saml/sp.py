@@ -8,6 +8,7 @@ errors: :class:`~rollcall.errors.InvalidInputError` for bad metadata and
 
 import base64
 import binascii
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
@@ -28,6 +29,11 @@ from rollcall.config import Settings
 from rollcall.domain.orgs import IdPSettings
 from rollcall.errors import InvalidInputError
 from rollcall.storage.models import Org
+
+XML_DECLARED_ENCODING: Final = re.compile(
+    r"""\s*<\?xml[^>]*?\bencoding\s*=\s*["']([^"']*)["']"""
+)
+UNSAFE_URL_CHARACTERS: Final = re.compile(r'[\s"<>\\`\x00-\x1f\x7f]')
 
 MAX_METADATA_BYTES: Final = 1024 * 1024
 MD_NS: Final = "urn:oasis:names:tc:SAML:2.0:metadata"
@@ -176,6 +182,7 @@ def parse_idp_metadata(xml: str) -> IdPSettings:
     if not xml.strip():
         raise InvalidInputError("the IdP metadata is empty")
 
+    _check_declared_encoding(xml)
     descriptor = _idp_entity_descriptor(_parse_xml(xml))
     entity_id = (descriptor.get("entityID") or "").strip()
     if not entity_id:
@@ -236,6 +243,19 @@ def _idp_entity_descriptor(root: etree._Element) -> etree._Element:
     return candidates[0]
 
 
+def _check_declared_encoding(xml: str) -> None:
+    """Metadata is read as UTF-8 (uploads are decoded so); a declaration of
+    another encoding would make the parser misread every non-ASCII character,
+    so it is refused with what to do instead."""
+    declared = XML_DECLARED_ENCODING.match(xml.lstrip("\ufeff"))
+    if declared and declared.group(1).lower() not in ("utf-8", "utf8"):
+        raise InvalidInputError(
+            f"the IdP metadata is declared as {declared.group(1)[:40]!r}; Rollcall "
+            'reads UTF-8 only: save it as UTF-8 (with encoding="UTF-8" in its '
+            "first line) and upload it again"
+        )
+
+
 def _sso_service(descriptor_xml: bytes) -> tuple[str, str]:
     for binding in SSO_BINDINGS:
         data = OneLogin_Saml2_IdPMetadataParser.parse(
@@ -243,12 +263,29 @@ def _sso_service(descriptor_xml: bytes) -> tuple[str, str]:
         )
         url = data.get("idp", {}).get("singleSignOnService", {}).get("url", "")
         url = url.strip()
-        if url.startswith(("https://", "http://")):
+        if url:
+            _check_sso_url(url)
             return url, binding
     raise InvalidInputError(
-        "the IdP metadata has no SingleSignOnService with an http(s) Location for "
-        "the HTTP-Redirect or HTTP-POST binding"
+        "the IdP metadata has no SSO URL: no SingleSignOnService with a Location "
+        "for the HTTP-Redirect or HTTP-POST binding"
     )
+
+
+def _check_sso_url(url: str) -> None:
+    """The SSO URL goes into the AuthnRequest's ``Destination`` and the browser's
+    next address: only a plain absolute http(s) URL is taken."""
+    try:
+        parts = urlsplit(url)
+        plain = parts.scheme in ("http", "https") and bool(parts.hostname)
+    except ValueError:
+        plain = False
+    if not plain or UNSAFE_URL_CHARACTERS.search(url):
+        raise InvalidInputError(
+            f"the IdP's SSO URL {url[:200]!r} is not a plain http(s) URL (no "
+            "spaces, quotes, angle brackets or backslashes); check the "
+            "SingleSignOnService Location in the metadata"
+        )
 
 
 def _signing_certificates(descriptor: etree._Element) -> list[str]:
