@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from rollcall import cli_output as out
 from rollcall import metrics
 from rollcall.app import create_app
-from rollcall.config import Settings
+from rollcall.config import SecretMissingError, Settings
 from rollcall.demo import prepare_demo
 from rollcall.domain import orgs, sessions
 from rollcall.domain.audit import Actor
@@ -115,6 +115,8 @@ def _reported(as_json: bool) -> Iterator[None]:
         _fail(str(exc), as_json)
     except ValidationError as exc:
         _fail(_settings_problem(exc), as_json)
+    except SecretMissingError as exc:
+        _fail(str(exc), as_json)
     except SQLAlchemyError as exc:
         _fail(f"the database cannot be used: {_first_line(exc)}", as_json)
     except Exception as exc:

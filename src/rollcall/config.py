@@ -12,6 +12,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 PLACEHOLDER_SECRETS = {"", "changeme", "change-me", "secret", "development"}
 
 
+class SecretMissingError(ValueError):
+    """The instance may not start: its secret key is missing or a placeholder."""
+
+
 class Settings(BaseSettings):
     """Everything an instance needs to know to run; validated once at start-up."""
 
@@ -55,7 +59,7 @@ class Settings(BaseSettings):
             self.secret_key.get_secret_value().lower() in PLACEHOLDER_SECRETS
             or len(self.secret_key.get_secret_value()) < 32
         ):
-            raise ValueError(
+            raise SecretMissingError(
                 "ROLLCALL_SECRET_KEY must be set to a random value of at least 32 "
                 "characters in production"
             )
