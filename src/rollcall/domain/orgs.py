@@ -10,6 +10,7 @@ from datetime import timedelta
 from sqlalchemy.orm import Session
 
 from rollcall.domain.audit import Actor, record
+from rollcall.domain.members import check_text
 from rollcall.errors import ForbiddenError, InvalidInputError, NotFoundError
 from rollcall.storage import queries, writes
 from rollcall.storage.models import Org, OrgDomain, SamlConfig, ScimToken, utcnow
@@ -38,7 +39,7 @@ def hash_secret(raw: str) -> str:
 
 
 def create_org(db: Session, name: str, domains: list[str], actor: Actor) -> Org:
-    name = name.strip()
+    name = check_text("the org name", name.strip())
     if not name or len(name) > 200:
         raise InvalidInputError("the org name must be 1 to 200 characters")
     org = Org(public_id=secrets.token_hex(8), name=name)
@@ -84,6 +85,13 @@ def remove_domain(db: Session, org: Org, domain: str, actor: Actor) -> None:
     kept = [d for d in org.domains if d.domain != value]
     if len(kept) == len(org.domains):
         raise NotFoundError(f"{value} is not an SSO domain of this org")
+    if not kept:
+        # Without a domain nobody can sign in or be provisioned: a domain move
+        # adds the new one, then removes the old.
+        raise ForbiddenError(
+            f"{value} is the org's last SSO domain and cannot be removed; to move "
+            "the org to another domain, add the new domain first"
+        )
     org.domains = kept
     db.flush()
     record(db, org, actor, "org.domain_removed", domain=value)
@@ -157,14 +165,27 @@ def require_subscription(org: Org, doing: str) -> None:
 
 
 def require_provisioning(org: Org, *, writing: bool) -> None:
-    """Raise ForbiddenError saying what is missing for SCIM requests to the org."""
-    if writing:
-        require_subscription(org, "accept provisioning changes")
+    """Raise ForbiddenError naming everything missing for SCIM requests to the
+    org at once, so that the IdP's admin does not fix one thing to meet the next.
+    Reads go on while only the subscription has lapsed; writes do not."""
+    lacking = []
     if not org.provisioning_enabled:
-        raise ForbiddenError(
-            "provisioning is not enabled for this org; ask the vendor's support to "
-            "enable it (it needs an active subscription and SSO configured)"
+        lacking.append("provisioning is not enabled for this org")
+    if not org.subscription_active and (writing or lacking):
+        lacking.append("the org's subscription is not active")
+    if not org.provisioning_enabled and org.saml is None:
+        lacking.append("SAML single sign-on is not configured")
+    if not lacking:
+        return
+    remedies = []
+    if not org.subscription_active:
+        remedies.append("ask your account manager to renew the subscription")
+    if not org.provisioning_enabled:
+        remedies.append(
+            "ask the vendor's support to enable provisioning (it needs an active "
+            "subscription and SSO configured)"
         )
+    raise ForbiddenError("; ".join(lacking) + ": " + ", then ".join(remedies))
 
 
 def issue_token(db: Session, org: Org, actor: Actor) -> tuple[ScimToken, str]:

@@ -16,7 +16,6 @@ from rollcall import metrics
 from rollcall.deps import DbSession
 from rollcall.domain import orgs, ratelimit
 from rollcall.domain.audit import Actor
-from rollcall.errors import ForbiddenError
 from rollcall.scim.errors import RateLimitedError, UnauthorizedError
 from rollcall.storage.models import Org
 
@@ -97,21 +96,9 @@ def _bearer_token(header: str) -> str | None:
 
 
 def _caller(request: Request, org: Org, *, writing: bool) -> Caller:
-    _require_provisioning(org, writing=writing)
+    orgs.require_provisioning(org, writing=writing)
     base_url = f"{request.app.state.settings.public_url}/scim/v2/{org.public_id}"
     return Caller(org=org, actor=request.state.scim_actor, base_url=base_url)
-
-
-def _require_provisioning(org: Org, *, writing: bool) -> None:
-    try:
-        orgs.require_provisioning(org, writing=writing)
-    except ForbiddenError as exc:
-        missing = orgs.missing_for_provisioning(org)
-        if org.provisioning_enabled or not missing:
-            raise
-        raise ForbiddenError(
-            f"{exc.detail}; this org still lacks {' and '.join(missing)}"
-        ) from exc
 
 
 def reading_caller(
