@@ -101,14 +101,16 @@ def _caller(request: Request, org: Org, *, writing: bool) -> Caller:
     return Caller(org=org, actor=request.state.scim_actor, base_url=base_url)
 
 
-def reading_caller(
+async def reading_caller(
     request: Request, org: Annotated[Org, Depends(authenticate)]
 ) -> Caller:
-    """A caller that may read the org's members."""
+    """A caller that may read the org's members. (``async``, though it awaits
+    nothing and does no I/O, to spare the thread-pool hop FastAPI makes for a
+    plain function.)"""
     return _caller(request, org, writing=False)
 
 
-def writing_caller(
+async def writing_caller(
     request: Request, org: Annotated[Org, Depends(authenticate)]
 ) -> Caller:
     """A caller that may change the org's members (needs an active subscription)."""
