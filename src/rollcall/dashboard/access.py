@@ -33,7 +33,9 @@ class SignInRequiredError(Exception):
 
 def install(app: FastAPI) -> None:
     """Add the security headers and the sign-in redirect to ``app``."""
-    app.add_middleware(SecurityHeadersMiddleware)
+    settings: Settings = app.state.settings
+    https = settings.public_url.startswith("https://")
+    app.add_middleware(SecurityHeadersMiddleware, https=https)
     app.add_exception_handler(SignInRequiredError, _to_sign_in)
 
 

@@ -14,14 +14,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from rollcall.config import Settings
 from rollcall.errors import ForbiddenError
+from rollcall.web import BASE_POLICY
 
 CSRF_FIELD = "csrf_token"
 
-# No inline script or style anywhere: the pages load /static files only.
-CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
-)
+# Forms post to this site only; the SAML hand-over page names the IdP it posts
+# to (:func:`rollcall.web.policy_posting_to`).
+CONTENT_SECURITY_POLICY = f"{BASE_POLICY}; form-action 'self'"
+HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
 HTML_HEADERS: tuple[tuple[bytes, bytes], ...] = (
     (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
     (b"x-frame-options", b"DENY"),
@@ -58,8 +58,13 @@ class SecurityHeadersMiddleware:
     page with needs of its own (a SAML auto-submit form) can say so.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, https: bool = False) -> None:
         self.app = app
+        # Browsers honour HSTS only over HTTPS; the public URL says whether
+        # this instance is reached that way (behind a TLS-terminating proxy).
+        self.always = [(b"x-content-type-options", b"nosniff")]
+        if https:
+            self.always.append(HSTS)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -69,7 +74,7 @@ class SecurityHeadersMiddleware:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 message["headers"] = _with_security_headers(
-                    list(message.get("headers", []))
+                    list(message.get("headers", [])), self.always
                 )
             await send(message)
 
@@ -78,12 +83,13 @@ class SecurityHeadersMiddleware:
 
 def _with_security_headers(
     headers: list[tuple[bytes, bytes]],
+    always: list[tuple[bytes, bytes]] | None = None,
 ) -> list[tuple[bytes, bytes]]:
     present = {name.lower() for name, _ in headers}
     content_type = next(
         (value for name, value in headers if name.lower() == b"content-type"), b""
     )
-    wanted = [(b"x-content-type-options", b"nosniff")]
+    wanted = list(always or [(b"x-content-type-options", b"nosniff")])
     if content_type.startswith(b"text/html"):
         wanted.extend(HTML_HEADERS)
     return headers + [(n, v) for n, v in wanted if n not in present]

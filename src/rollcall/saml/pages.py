@@ -9,6 +9,8 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from rollcall.web import policy_posting_to
+
 PACKAGE = Path(__file__).parent
 TEMPLATES = Jinja2Templates(
     directory=[PACKAGE / "templates", PACKAGE.parent / "templates"]
@@ -27,8 +29,11 @@ def auto_post(
     """A form that posts ``fields`` to ``action``: submitted by /static/autopost.js,
     or by the person's click when scripts are off (no inline script, so the
     content security policy holds)."""
-    return render(
+    page = render(
         request,
         "saml/autopost.html",
         {"action": action, "fields": dict(fields), "heading": heading},
     )
+    # The one form that posts off this site: its policy names the target.
+    page.headers["content-security-policy"] = policy_posting_to(action)
+    return page
