@@ -5,6 +5,7 @@ and passes it to :func:`rollcall.app.create_app`.
 """
 
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -46,8 +47,23 @@ class Settings(BaseSettings):
 
     @field_validator("public_url")
     @classmethod
-    def _strip_trailing_slash(cls, value: str) -> str:
-        return value.rstrip("/")
+    def _check_public_url(cls, value: str) -> str:
+        """An absolute http(s) URL without query or fragment: every link, SCIM
+        location and SAML endpoint is built by appending a path to it."""
+        url = urlsplit(value.strip())
+        if (
+            url.scheme not in ("http", "https")
+            or not url.hostname
+            or url.query
+            or url.fragment
+            or value.strip().endswith(("?", "#"))
+            or any(c.isspace() or not c.isprintable() for c in value.strip())
+        ):
+            raise ValueError(
+                "must be an absolute http:// or https:// URL such as "
+                "https://rollcall.example.com, without a query or fragment"
+            )
+        return value.strip().rstrip("/")
 
     @property
     def is_production(self) -> bool:

@@ -3,7 +3,9 @@ development IdP, with provisioning on and a fresh SCIM token.
 
 Running the demo again reuses the org (found by its name) and adds only what is
 missing; it points SSO at the development IdP again and issues a new token and
-admin link each time.
+admin link each time. The tokens earlier demo runs issued are revoked then, so a
+token printed on some old terminal stops working; tokens an operator issued with
+``rollcall scim-token create`` stay live.
 """
 
 import json
@@ -22,6 +24,8 @@ ORG_NAME = "Demo Company"
 DOMAIN = "example.com"
 ADMIN_EMAIL = "admin@example.com"
 OPERATOR = Actor.operator()
+# Issues the demo's tokens, so that the next run can tell them from others.
+DEMO = Actor("operator", "rollcall demo")
 
 
 def prepare_demo(db: Session, settings: Settings) -> list[str]:
@@ -35,8 +39,30 @@ def prepare_demo(db: Session, settings: Settings) -> list[str]:
     orgs.configure_sso(db, org, devidp.idp_settings(settings), OPERATOR)
     if not org.provisioning_enabled:
         orgs.set_provisioning(db, org, True, OPERATOR)
-    _token, raw = orgs.issue_token(db, org, OPERATOR)
-    return _text(settings, org, raw, _admin_link(db, settings, org))
+    revoked = _revoke_earlier_demo_tokens(db, org)
+    _token, raw = orgs.issue_token(db, org, DEMO)
+    lines = _text(settings, org, raw, _admin_link(db, settings, org))
+    return _with_revoked_note(lines, revoked)
+
+
+def _revoke_earlier_demo_tokens(db: Session, org: Org) -> int:
+    earlier = [
+        token
+        for token in orgs.list_tokens(db, org)
+        if token.created_by == DEMO.label and token.revoked_at is None
+    ]
+    for token in earlier:
+        orgs.revoke_token(db, org, token.public_id, DEMO)
+    return len(earlier)
+
+
+def _with_revoked_note(lines: list[str], revoked: int) -> list[str]:
+    if not revoked:
+        return lines
+    which = "s that earlier demo runs" if revoked > 1 else " that an earlier demo run"
+    note = f"{'':17}(revoked {revoked} SCIM token{which} issued)"
+    at = next(i for i, line in enumerate(lines) if line.startswith("SCIM token")) + 2
+    return [*lines[:at], note, *lines[at:]]
 
 
 def _admin_link(db: Session, settings: Settings, org: Org) -> str:
