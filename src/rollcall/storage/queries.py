@@ -7,6 +7,7 @@ from sqlalchemy import ColumnElement, func, or_, select, union_all
 from sqlalchemy.orm import Session, lazyload
 
 from rollcall.search import Paging, Search
+from rollcall.storage import paging as paging_memory
 from rollcall.storage.filters import filter_clause, sort_column
 from rollcall.storage.models import (
     AdminLink,
@@ -64,8 +65,12 @@ def search_members(
     lands on the last page rather than shifting the pages already read.
 
     What a page costs: a page is found by its ids alone, and only its rows are
-    then loaded by primary key. Without a filter or a sort the ids come from the
-    ``(org_id, state, id)`` index alone (see :func:`_listed_ids`): the first
+    then loaded by primary key. An unfiltered walk in order continues each page
+    from where the previous one ended and reuses its count while the org's
+    members are unchanged (:mod:`rollcall.storage.paging`), so its last page
+    costs what its first does; what follows is the cost without that memory.
+    Without a filter or a sort the ids come from the ``(org_id, state, id)``
+    index alone (see :func:`_listed_ids`): the first
     pages read a few index entries; the last page of a walk through 100,000
     members reads about ``startIndex`` entries and sorts them, as
     position-based paging must (RFC 7644 §3.4.2.4 gives no cursor to seek
@@ -78,10 +83,7 @@ def search_members(
     """
     paging = search.paging
     if search.filter is None and search.sort is None:
-        total = count_members(db, org_id, states)
-        wanted = paging.count > 0 and paging.start_index <= total
-        ids = _listed_ids(db, org_id, states, paging) if wanted else []
-        return total, _members_in_order(db, org_id, ids, states)
+        return _listed_page(db, org_id, states, paging)
 
     where = [Member.org_id == org_id, Member.state.in_(list(states))]
     if search.filter is not None:
@@ -110,6 +112,30 @@ def search_members(
         .limit(paging.count)
     ).all()
     return _total_from_page(db, where, paging, len(page)), page
+
+
+def _listed_page(
+    db: Session, org_id: int, states: Sequence[MemberState], paging: Paging
+) -> tuple[int, list[Member]]:
+    """A page of the unfiltered list, continuing where the previous page of a
+    walk ended when that is known (see :mod:`rollcall.storage.paging`)."""
+    sig = paging_memory.signature(db, org_id, states)
+    total = paging_memory.remembered_total(org_id, states, sig)
+    if total is None:
+        total = count_members(db, org_id, states)
+        paging_memory.remember_total(org_id, states, sig, total)
+    if paging.count <= 0 or paging.start_index > total:
+        return total, []
+
+    after = paging_memory.remembered_position(org_id, states, sig, paging.start_index)
+    if after is None:
+        ids = _listed_ids(db, org_id, states, paging)
+    else:
+        ids = paging_memory.ids_after(db, org_id, states, after, paging.count)
+    if ids:
+        next_start = paging.start_index + len(ids)
+        paging_memory.remember_position(org_id, states, sig, next_start, ids[-1])
+    return total, _members_in_order(db, org_id, ids, states)
 
 
 def _total_from_page(
