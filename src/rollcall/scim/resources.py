@@ -104,6 +104,9 @@ def parse_user(body: object, *, replace: bool) -> MemberInput:
     if name is not None and not isinstance(name, dict):
         raise InvalidValueError("name must be an object with givenName, familyName")
     name_fields = _lower_keys(name or {})
+    if "username" in fields and fields["username"] is None:
+        # Required by RFC 7643 §4.1.1; only a PUT that leaves it out keeps it.
+        raise InvalidValueError("userName is required and must be the user's email")
     return MemberInput(
         user_name=_optional_text(fields, "username", UNSET, "userName"),
         email=_primary_email(fields.get("emails")),
