@@ -9,6 +9,7 @@ from tests.scim.conftest import (
     SCIMClient,
     Store,
     assert_scim_error,
+    patch_body,
     stored_member,
     user_body,
 )
@@ -176,3 +177,24 @@ def test_unreadable_json_is_explained_in_our_own_words(
     assert says in detail
     for internal in ("recursion", "4300", "codec", "Expecting", "sys.set"):
         assert internal not in detail
+
+
+@pytest.mark.parametrize(
+    ("path", "label"),
+    [
+        ("displayName", "displayName"),
+        ("externalId", "externalId"),
+        ("name.givenName", "name.givenName"),
+    ],
+)
+def test_patch_with_a_control_character_is_refused_naming_the_attribute(
+    scim: SCIMClient, store: Store, path: str, label: str
+) -> None:
+    created = scim.create(EMAIL)
+    op = {"op": "replace", "path": path, "value": "evil\x1b[2Jname"}
+
+    response = scim.patch(f"/Users/{created['id']}", patch_body(op))
+
+    detail = assert_scim_error(response, 400, "invalidValue")
+    assert label in detail
+    assert stored_member(store, created["id"]).given_name == "Ada"
