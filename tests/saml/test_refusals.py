@@ -484,12 +484,25 @@ def test_oversized_saml_response_is_a_readable_400(
     http: httpx.Client, work: Work, org: Org
 ) -> None:
     answer = http.post(
-        f"/sso/{org.public_id}/acs", data={"SAMLResponse": "A" * (2 * 1024 * 1024)}
+        f"/sso/{org.public_id}/acs", data={"SAMLResponse": "A" * (1536 * 1024)}
     )
 
     assert answer.status_code == 400
     assert answer.headers["content-type"].startswith("text/html")
     assert "maximum size" in answer.text
+    assert member_emails(work, org) == []
+
+
+def test_saml_post_over_the_form_body_limit_is_a_readable_413(
+    http: httpx.Client, work: Work, org: Org
+) -> None:
+    answer = http.post(
+        f"/sso/{org.public_id}/acs", data={"SAMLResponse": "A" * (2 * 1024 * 1024)}
+    )
+
+    assert answer.status_code == 413
+    assert answer.headers["content-type"].startswith("text/html")
+    assert "too large" in answer.text
     assert member_emails(work, org) == []
 
 
