@@ -123,8 +123,10 @@ def _answer(
     return error_page(request, status, title, detail)
 
 
-def _refuse(request: Request, status: int, title: str, detail: str) -> Response:
-    return _answer(request, status, title, detail, "invalidValue")
+def _refuse(
+    request: Request, status: int, title: str, detail: str, scim_type: str
+) -> Response:
+    return _answer(request, status, title, detail, scim_type)
 
 
 def _domain_error(request: Request, exc: Exception) -> Response:

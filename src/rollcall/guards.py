@@ -18,8 +18,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-# (request, status, title, detail) -> the answer in the request's protocol.
-Refuse = Callable[[Request, int, str, str], Response]
+# (request, status, title, detail, SCIM scimType) -> the answer in the
+# request's protocol.
+Refuse = Callable[[Request, int, str, str, str], Response]
 # (request, exception) -> the 500 answer; it also logs the exception.
 RenderUnexpected = Callable[[Request, Exception], Response]
 
@@ -39,20 +40,29 @@ class CleanRequestMiddleware:
                     f"the {problem} of this request cannot be read: it holds a NUL "
                     "character or bytes that are not UTF-8 text"
                 )
-                response = self.refuse(Request(scope), 400, "Bad request", detail)
+                # RFC 7644 §3.12: a bad filter is invalidFilter, else invalidValue.
+                scim_type = "invalidFilter" if "filter" in problem else "invalidValue"
+                response = self.refuse(
+                    Request(scope), 400, "Bad request", detail, scim_type
+                )
                 await response(scope, receive, send)
                 return
         await self.app(scope, receive, send)
 
 
 def unreadable_part(scope: Scope) -> str | None:
-    """``"address"`` or ``"query"`` if that part is not clean text, else None."""
+    """The part of the request that is not clean text (its address, or a named
+    query parameter), else None."""
     raw_path = scope.get("raw_path") or scope["path"].encode("utf-8", "surrogatepass")
     if not _is_clean_text(unquote_to_bytes(raw_path)):
         return "address"
-    query = scope.get("query_string", b"").replace(b"+", b" ")
-    if not _is_clean_text(unquote_to_bytes(query)):
-        return "query"
+    for pair in scope.get("query_string", b"").split(b"&"):
+        name, _, value = pair.partition(b"=")
+        name_text = unquote_to_bytes(name.replace(b"+", b" "))
+        if not _is_clean_text(name_text):
+            return "query"
+        if not _is_clean_text(unquote_to_bytes(value.replace(b"+", b" "))):
+            return f"query parameter {name_text.decode()[:40]!r}"
     return None
 
 
@@ -143,7 +153,9 @@ class BodyLimitMiddleware:
     async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
         limit = f"{self.max_bytes / (1024 * 1024):g} MiB"
         detail = f"the request is too large: a form may send at most {limit}"
-        response = self.refuse(Request(scope), 413, "Request too large", detail)
+        response = self.refuse(
+            Request(scope), 413, "Request too large", detail, "invalidValue"
+        )
         await response(scope, receive, send)
 
 
