@@ -80,8 +80,7 @@ def signature(db: Session, org_id: int, states: Sequence[MemberState]) -> Signat
             *hidden.c,
         )
     ).one()
-    bind = db.get_bind()
-    database = str(getattr(bind, "engine", bind).url)
+    database = str(db.get_bind().engine.url)
     return database, int(row[0] or 0), int(row[1]), int(row[2])
 
 
